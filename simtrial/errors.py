@@ -1,0 +1,38 @@
+"""Exceptions that carry a user-facing, one-line message.
+
+The command line turns any :class:`SimtrialError` into that one line on
+stderr and exit code 2; library users catch them like any other exception.
+"""
+
+from __future__ import annotations
+
+__all__ = ["SimtrialError", "ConfigError", "DesignError", "InfeasibleDesignError"]
+
+
+class SimtrialError(ValueError):
+    """Base class for errors caused by the user's input, not by a bug."""
+
+
+class ConfigError(SimtrialError):
+    """A configuration value is missing, unknown or out of range.
+
+    Parameters
+    ----------
+    key : str
+        Dotted path of the offending key (``"design.r1"``), or ``""``.
+    message : str
+        What is wrong and what is allowed.
+    """
+
+    def __init__(self, key: str, message: str) -> None:
+        self.key = key
+        self.message = message
+        super().__init__(f"{key}: {message}" if key else message)
+
+
+class DesignError(SimtrialError):
+    """A two-stage design or its parameters are invalid (e.g. r1 >= n1)."""
+
+
+class InfeasibleDesignError(DesignError):
+    """No design meets the error constraints within the allowed sample sizes."""
