@@ -77,14 +77,236 @@ def fail(message: str) -> None:
 # ---------------------------------------------------------------------------
 
 
+_PROB = "a probability in (0, 1)"
+
+
+@app.command()
+def design(
+    p0: Annotated[float, typer.Option("--p0", help=f"Response rate of no interest, {_PROB}.")],
+    p1: Annotated[float, typer.Option("--p1", help=f"Response rate of interest (> p0), {_PROB}.")],
+    alpha: Annotated[float, typer.Option("--alpha", help="Largest type I error.")] = 0.05,
+    beta: Annotated[float, typer.Option("--beta", help="Largest type II error (power >= 1 - beta).")] = 0.2,
+    nmax: Annotated[
+        int | None, typer.Option("--nmax", help="Search every n up to this (raised if the optimal needs more).")
+    ] = None,
+    min_n: Annotated[int | None, typer.Option("--min-n", help="Constraint: total n at least this.")] = None,
+    max_n: Annotated[int | None, typer.Option("--max-n", help="Constraint: total n at most this.")] = None,
+    n1: Annotated[int | None, typer.Option("--n1", help="Constraint: fixed stage-1 sample size.")] = None,
+    min_n1: Annotated[int | None, typer.Option("--min-n1", help="Constraint: n1 at least this.")] = None,
+    max_n1: Annotated[int | None, typer.Option("--max-n1", help="Constraint: n1 at most this.")] = None,
+    json_out: JsonOpt = False,
+) -> None:
+    """Find the minimax, admissible and optimal Simon two-stage designs."""
+    from simtrial.design import simon_search
+    from simtrial.design._format import search_table
+
+    if n1 is not None and (min_n1 is not None or max_n1 is not None):
+        fail("--n1: give either --n1 or --min-n1/--max-n1, not both")
+    res = simon_search(
+        p0,
+        p1,
+        alpha,
+        beta,
+        nmax=nmax,
+        n_bounds=None if min_n is None and max_n is None else (min_n, max_n),
+        n1=n1,
+        n1_bounds=None if min_n1 is None and max_n1 is None else (min_n1, max_n1),
+    )
+    if json_out:
+        emit_json(res.to_dict())
+    else:
+        console().print(search_table(res))
+
+
+@app.command()
+def oc(
+    r1: Annotated[int, typer.Option("--r1", help="Stop after stage 1 if responses <= r1.")],
+    n1: Annotated[int, typer.Option("--n1", help="Stage-1 sample size.")],
+    r: Annotated[int, typer.Option("--r", help="Promising if total responses > r.")],
+    n: Annotated[int, typer.Option("--n", help="Total sample size.")],
+    p: Annotated[list[float] | None, typer.Option("--p", help="True response rate; repeat for several.")] = None,
+    json_out: JsonOpt = False,
+) -> None:
+    """Exact operating characteristics of a two-stage design."""
+    from simtrial.design import SimonDesign
+    from simtrial.design._format import oc_table
+
+    if not p:
+        fail("--p: give at least one true response rate in [0, 1], e.g. --p 0.1 --p 0.3")
+    res = SimonDesign(r1, n1, r, n).oc(p)
+    if json_out:
+        emit_json({"design": res.design.to_dict(), "oc": res.to_records()})
+    else:
+        console().print(oc_table(res))
+
+
+@app.command()
+def infer(
+    r1: Annotated[int, typer.Option("--r1", help="Stop after stage 1 if responses <= r1.")],
+    n1: Annotated[int, typer.Option("--n1", help="Stage-1 sample size.")],
+    r: Annotated[int, typer.Option("--r", help="Promising if total responses > r.")],
+    n: Annotated[int, typer.Option("--n", help="Planned total sample size.")],
+    x: Annotated[int, typer.Option("--x", help="Total responses observed (<= r1 means stopped after stage 1).")],
+    p0: Annotated[float, typer.Option("--p0", help=f"Null response rate for the p-value, {_PROB}.")],
+    n2_actual: Annotated[
+        int | None, typer.Option("--n2-actual", help="Stage-2 patients actually evaluated, if not as planned.")
+    ] = None,
+    conf_level: Annotated[float, typer.Option("--conf-level", help="Two-sided confidence level.")] = 0.95,
+    json_out: JsonOpt = False,
+) -> None:
+    """UMVUE, p-value and exact confidence interval after a two-stage trial."""
+    from simtrial.design import SimonDesign, two_stage_inference
+    from simtrial.design._format import inference_table
+
+    res = two_stage_inference(SimonDesign(r1, n1, r, n), x, p0=p0, n2_actual=n2_actual, conf_level=conf_level)
+    if json_out:
+        emit_json(res.to_dict())
+    else:
+        console().print(inference_table(res))
+
+
+
 # ---------------------------------------------------------------------------
 # run / warmup  (patient-level simulation)
 # ---------------------------------------------------------------------------
 
 
+@app.command()
+def run(
+    config: Annotated[str, typer.Argument(help="Trial config (YAML), e.g. configs/len_dex.yaml.")],
+    n_sim: Annotated[int | None, typer.Option("--n-sim", help="Replicates per scenario (default: the config's).")] = None,
+    seed: Annotated[int | None, typer.Option("--seed", help="Seed, >= 0 (default: the config's).")] = None,
+    threads: Annotated[int | None, typer.Option("--threads", help="Numba threads (default: all cores).")] = None,
+    out: Annotated[str | None, typer.Option("--out", help="Output folder (default: results/<config name>/).")] = None,
+    replicates: Annotated[bool, typer.Option("--replicates", help="Also write replicates.parquet.")] = False,
+    json_out: JsonOpt = False,
+) -> None:
+    """Simulate a trial config at patient level and report its operating characteristics."""
+    from pathlib import Path
+
+    from rich.console import Console
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+    from simtrial.engine import simulate
+    from simtrial.engine._table import run_json, run_table
+    from simtrial.io import save_run
+    from simtrial.model import load_config
+
+    if n_sim is not None and n_sim < 1:
+        fail(f"--n-sim: must be an integer >= 1, got {n_sim}")
+    if seed is not None and seed < 0:
+        fail(f"--seed: must be an integer >= 0, got {seed}")
+    if threads is not None and threads < 1:
+        fail(f"--threads: must be an integer >= 1, got {threads}")
+    cfg = load_config(config)
+    total = (n_sim or cfg.simulation.n_sim) * len(cfg.scenarios)
+    err = Console(stderr=True)
+    with Progress(TextColumn("simulating"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
+                  console=err, transient=True, disable=not err.is_terminal) as bar:
+        task = bar.add_task("run", total=total)
+        result = simulate(cfg, n_sim=n_sim, seed=seed, threads=threads, replicates=replicates,
+                          progress=lambda k: bar.advance(task, k))
+    folder = save_run(result, Path(out) if out else Path("results") / Path(config).stem)
+    if json_out:
+        emit_json(run_json(result, config))
+    else:
+        con = console()
+        # Wide enough for one column per scenario even when stdout is not a terminal.
+        con.width = max(con.width, 50 + 30 * len(result.scenarios))
+        con.print(run_table(result))
+        con.print(f"written: {folder}/")
+
+
+@app.command()
+def warmup() -> None:
+    """Compile every numba kernel once, filling the cache (for CI and cluster images)."""
+    import time
+
+    from simtrial.engine import warmup as _warmup
+
+    t0 = time.perf_counter()
+    _warmup()
+    typer.echo(f"kernels compiled and cached in {time.perf_counter() - t0:.1f} s")
+
+
 # ---------------------------------------------------------------------------
 # sweep
 # ---------------------------------------------------------------------------
+
+_SWEEP_SHOWN_METRICS = {
+    "p_promising": "P(promising)",
+    "pet": "PET",
+    "en_enrolled": "E(enrolled)",
+    "duration_mean_months": "mean duration (months)",
+}
+
+
+@app.command("sweep")
+def sweep_cmd(
+    spec: Annotated[str, typer.Argument(help="A config with a sweep: block, or a sweep file with base: and sweep:.")],
+    n_jobs: Annotated[
+        int, typer.Option("--n-jobs", "-j", help="Worker processes (LocalCluster workers with --backend dask); -1: all cores.")
+    ] = 1,
+    backend: Annotated[str, typer.Option("--backend", help="local (joblib processes) or dask (dask.distributed).")] = "local",
+    scheduler: Annotated[
+        str | None, typer.Option("--scheduler", help="tcp://HOST:PORT of a running dask scheduler (with --backend dask).")
+    ] = None,
+    out: Annotated[str | None, typer.Option("--out", help="Output directory (default: out/SPEC-NAME).")] = None,
+    resume: Annotated[bool, typer.Option("--resume", help="Continue the sweep in --out, skipping finished cells.")] = False,
+    progress: Annotated[bool, typer.Option("--progress/--no-progress", help="Show a progress bar on stderr.")] = True,
+    json_out: JsonOpt = False,
+) -> None:
+    """Run a parameter sweep: one simulation per grid cell, resumable, bit-reproducible."""
+    from pathlib import Path
+
+    from simtrial.sweep import load_sweep, run_sweep
+    from simtrial.sweep.progress import cell_progress
+
+    sweep_spec = load_sweep(spec)
+    out_dir = Path(out) if out else Path("out") / Path(spec).stem
+    try:
+        with cell_progress(enabled=progress and not json_out) as bar:
+            outcome = run_sweep(
+                sweep_spec, out_dir, n_jobs=n_jobs, backend=backend, scheduler=scheduler, resume=resume, progress=bar
+            )
+    except KeyboardInterrupt:
+        typer.echo(f"simtrial: interrupted; finished cells are saved in {out_dir}; rerun with --resume", err=True)
+        raise typer.Exit(code=130) from None
+    summary = {
+        "out_dir": str(out_dir),
+        "n_cells": outcome.n_cells,
+        "computed": len(outcome.computed),
+        "skipped": len(outcome.skipped),
+        "elapsed_seconds": round(outcome.elapsed_seconds, 3),
+        "files": [str(out_dir / "sweep.parquet"), str(out_dir / "sweep.csv")],
+    }
+    if json_out:
+        emit_json(summary)
+        return
+    from rich.table import Table
+
+    wide = outcome.wide()
+    shown = [m for m in _SWEEP_SHOWN_METRICS if m in wide.columns]
+    cols = [*sweep_spec.axes, "scenario", *shown]
+    table = Table(title=f"Sweep {sweep_spec.source}: {outcome.n_cells} cells")
+    for c in cols:
+        table.add_column(_SWEEP_SHOWN_METRICS.get(c, c), justify="left" if c == "scenario" else "right", no_wrap=True)
+    limit = 60
+    cells = [[f"{v:.4g}" if isinstance(v, float) else str(v) for v in row] for row in wide[cols].head(limit).itertuples(index=False)]
+    for row in cells:
+        table.add_row(*row)
+    con = console()
+    # Axis names are long dotted paths: widen the console rather than truncate them.
+    widths = [max([len(_SWEEP_SHOWN_METRICS.get(c, c))] + [len(r[i]) for r in cells]) for i, c in enumerate(cols)]
+    con.width = max(con.width, sum(widths) + 3 * len(cols) + 1)
+    con.print(table)
+    if len(wide) > limit:
+        con.print(f"... {len(wide) - limit} more rows in {out_dir / 'sweep.csv'}")
+    con.print(
+        f"{summary['computed']} cells computed, {summary['skipped']} already finished, "
+        f"{outcome.elapsed_seconds:.1f} s; table: {out_dir / 'sweep.parquet'}, {out_dir / 'sweep.csv'}"
+    )
+
 
 
 # ---------------------------------------------------------------------------
@@ -92,9 +314,105 @@ def fail(message: str) -> None:
 # ---------------------------------------------------------------------------
 
 
+@app.command()
+def report(
+    results_dir: Annotated[str, typer.Argument(help="Folder written by `simtrial run` (holds result.json).")],
+    out: Annotated[
+        str | None, typer.Option("--out", "-o", help="Where to write the report [default: RESULTS_DIR/report].")
+    ] = None,
+    json_out: JsonOpt = False,
+) -> None:
+    """Write the design-justification report: HTML (self-contained), Markdown + PNG, and PDF figures."""
+    from pathlib import Path
+
+    from simtrial.io import load_run
+    from simtrial.report import write_report
+
+    out_dir = Path(results_dir) / "report" if out is None else Path(out)
+    paths = write_report(load_run(results_dir), out_dir)
+    if json_out:
+        emit_json({k: str(v) for k, v in paths.items()})
+    else:
+        typer.echo(f"report: {paths['html']}")
+        typer.echo(f"markdown: {paths['markdown']}")
+        typer.echo(f"figures (PNG, PDF): {out_dir / 'figures'}")
+
+
+
 # ---------------------------------------------------------------------------
 # size  (follow-up trial)
 # ---------------------------------------------------------------------------
+
+
+@app.command()
+def size(
+    config: Annotated[str, typer.Argument(help="Trial config YAML with a followup: block.")],
+    json_out: JsonOpt = False,
+    seed: Annotated[int | None, typer.Option("--seed", min=0, help="Override the seed.")] = None,
+    n_sim: Annotated[int | None, typer.Option("--n-sim", help="Override every replicate count (>= 100).")] = None,
+    threads: Annotated[int | None, typer.Option("--threads", min=1, help="Numba threads (results do not depend on it).")] = None,
+    plot: Annotated[str | None, typer.Option("--plot", help="Save power and assurance curve PNGs in this directory.")] = None,
+    progress: Annotated[bool, typer.Option("--progress/--no-progress", help="Show a progress bar on stderr.")] = True,
+) -> None:
+    """Size the follow-up trial: single-arm designs, randomized power against N, assurance."""
+    from simtrial.followup.tables import print_followup, total_replicates
+    from simtrial.followup.size import size_followup
+    from simtrial.model import load_config
+
+    cfg = load_config(config)
+    if cfg.followup is None:
+        fail(f"followup: {config} has no followup block; see configs/len_dex_followup.yaml")
+    if n_sim is not None and n_sim < 100:
+        fail(f"--n-sim: must be an integer >= 100, got {n_sim}")
+    from rich.progress import Progress
+
+    with Progress(transient=True, disable=json_out or not progress, console=_stderr_console()) as bar:
+        task = bar.add_task("follow-up", total=total_replicates(cfg.followup, n_sim))
+        result = size_followup(cfg, seed=seed, threads=threads, n_sim=n_sim, progress=lambda k: bar.advance(task, k))
+    if plot is not None:
+        written = _save_size_plots(result, plot)
+    if json_out:
+        out = result.to_dict()
+        if plot is not None:
+            out["plots"] = [str(p) for p in written]
+        emit_json(out)
+    else:
+        print_followup(result, console())
+        if plot is not None:
+            for p in written:
+                typer.echo(f"wrote {p}")
+
+
+def _stderr_console():
+    from rich.console import Console
+
+    return Console(stderr=True)
+
+
+def _save_size_plots(result: Any, out_dir: str) -> list[Any]:
+    """Power and assurance curves as PNGs (atomic writes); returns the paths written."""
+    from pathlib import Path
+
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    from simtrial.followup.plots import plot_assurance, plot_power_curve
+    from simtrial.io import atomic_write
+
+    written = []
+    for name, obj, func in (
+        ("followup_power.png", result.randomized, plot_power_curve),
+        ("followup_assurance.png", result.assurance, plot_assurance),
+    ):
+        if obj is None:
+            continue
+        ax = func(obj)
+        fig = ax.figure
+        written.append(atomic_write(Path(out_dir) / name, lambda p, fig=fig: fig.savefig(p, format="png")))
+        plt.close(fig)
+    return written
 
 
 def main(argv: list[str] | None = None) -> None:

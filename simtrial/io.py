@@ -13,7 +13,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-__all__ = ["atomic_write", "write_text", "write_json", "write_bytes", "read_text"]
+__all__ = ["atomic_write", "write_text", "write_json", "write_bytes", "read_text", "save_run", "load_run"]
 
 
 def atomic_write(path: str | os.PathLike[str], writer: Callable[[Path], None]) -> Path:
@@ -91,3 +91,177 @@ def _json_default(obj: Any) -> Any:
     if isinstance(obj, Path):
         return str(obj)
     raise TypeError(f"not JSON serialisable: {type(obj).__name__}")
+
+
+# ---------------------------------------------------------------------------
+# simulation runs: save_run / load_run
+# ---------------------------------------------------------------------------
+
+RUN_FORMAT = 1
+
+
+def save_run(result: Any, out_dir: str | os.PathLike[str]) -> Path:
+    """Write a :class:`~simtrial.engine.result.SimulationResult` to a folder.
+
+    Files: ``summary.csv`` (one row per scenario x metric: value, se, exact),
+    ``config.yaml`` (the resolved config, loadable again), ``metadata.json``
+    (version, seed, replicates, threads, wall time, design), ``result.json``
+    (everything :func:`load_run` needs, histograms and curves included) and
+    ``replicates.parquet`` when per-replicate output was requested.
+
+    Parameters
+    ----------
+    result : SimulationResult
+    out_dir : path-like
+        Created if missing; existing files of the same names are replaced.
+
+    Returns
+    -------
+    pathlib.Path
+        The folder.
+    """
+    import yaml
+
+    out = Path(out_dir)
+    out.mkdir(parents=True, exist_ok=True)
+    write_text(out / "summary.csv", _summary_csv(result))
+    write_text(out / "config.yaml", yaml.safe_dump(result.config, sort_keys=False, allow_unicode=True))
+    write_json(out / "metadata.json", _run_metadata(result))
+    write_json(out / "result.json", _run_to_dict(result))
+    if result.replicates is not None:
+        atomic_write(out / "replicates.parquet", lambda p: result.replicates.to_parquet(p, index=False))
+    return out
+
+
+def load_run(out_dir: str | os.PathLike[str]) -> Any:
+    """Rebuild the :class:`~simtrial.engine.result.SimulationResult` saved by :func:`save_run`.
+
+    ``replicates`` is read back from ``replicates.parquet`` when present.
+    """
+    from simtrial.errors import ConfigError
+
+    out = Path(out_dir)
+    try:
+        data = json.loads(read_text(out / "result.json"))
+    except json.JSONDecodeError as exc:
+        raise ConfigError("", f"{out / 'result.json'} is not valid JSON: {exc.msg}") from None
+    reps = None
+    if (out / "replicates.parquet").exists():
+        import pandas as pd
+
+        reps = pd.read_parquet(out / "replicates.parquet")
+    return _run_from_dict(data, reps)
+
+
+def _summary_csv(result: Any) -> str:
+    """``scenario,metric,value,se,exact`` rows (the csv module: no pandas import at start-up)."""
+    import csv
+    import io as _io
+
+    buf = _io.StringIO()
+    w = csv.writer(buf, lineterminator="\n")
+    w.writerow(["scenario", "metric", "value", "se", "exact"])
+    for s in result.scenarios:
+        for k, e in s.metrics.items():
+            w.writerow([s.name, k, repr(float(e.value)), repr(float(e.se)), "" if e.exact is None else repr(float(e.exact))])
+    return buf.getvalue()
+
+
+def _run_metadata(result: Any) -> dict[str, Any]:
+    import datetime
+
+    d = result.design
+    return {
+        "simtrial_version": result.version,
+        "config_name": result.config.get("name"),
+        "seed": result.seed,
+        "n_sim": result.n_sim,
+        "threads": result.threads,
+        "elapsed_seconds": result.elapsed_seconds,
+        "design": {"r1": d.r1, "n1": d.n1, "r": d.r, "n": d.n},
+        "scenarios": [s.name for s in result.scenarios],
+        "replicates_file": result.replicates is not None,
+        "written_utc": datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"),
+    }
+
+
+def _arr(a: Any) -> dict[str, Any]:
+    import numpy as np
+
+    a = np.asarray(a)
+    return {"dtype": str(a.dtype), "data": a.tolist()}
+
+
+def _unarr(d: dict[str, Any]) -> Any:
+    import numpy as np
+
+    return np.asarray(d["data"], dtype=d["dtype"])
+
+
+def _run_to_dict(result: Any) -> dict[str, Any]:
+    d = result.design
+    scen = []
+    for s in result.scenarios:
+        scen.append(
+            {
+                "name": s.name,
+                "truth": dict(s.truth),
+                "metrics": {k: {"value": e.value, "se": e.se, "exact": e.exact} for k, e in s.metrics.items()},
+                "duration_hist": [_arr(x) for x in s.duration_hist],
+                "enrolled_counts": _arr(s.enrolled_counts),
+                "evaluable_counts": _arr(s.evaluable_counts),
+                "accrual_curve": [_arr(x) for x in s.accrual_curve],
+                "survival_sample": [_arr(x) for x in s.survival_sample],
+                "tox_counts": _arr(s.tox_counts),
+                "rdi_hist": [_arr(x) for x in s.rdi_hist],
+            }
+        )
+    return {
+        "format": RUN_FORMAT,
+        "config": result.config,
+        "design": {"r1": d.r1, "n1": d.n1, "r": d.r, "n": d.n},
+        "seed": result.seed,
+        "n_sim": result.n_sim,
+        "threads": result.threads,
+        "version": result.version,
+        "elapsed_seconds": result.elapsed_seconds,
+        "scenarios": scen,
+    }
+
+
+def _run_from_dict(data: dict[str, Any], replicates: Any) -> Any:
+    from simtrial.design import SimonDesign
+    from simtrial.engine.result import Estimate, ScenarioResult, SimulationResult
+
+    def est(m: dict[str, Any]) -> Estimate:
+        # JSON has no NaN literal by default; None marks a missing se.
+        se = m["se"] if m["se"] is not None else float("nan")
+        return Estimate(m["value"] if m["value"] is not None else float("nan"), se, m["exact"])
+
+    scenarios = tuple(
+        ScenarioResult(
+            name=s["name"],
+            truth=s["truth"],
+            metrics={k: est(m) for k, m in s["metrics"].items()},
+            duration_hist=tuple(_unarr(x) for x in s["duration_hist"]),
+            enrolled_counts=_unarr(s["enrolled_counts"]),
+            evaluable_counts=_unarr(s["evaluable_counts"]),
+            accrual_curve=tuple(_unarr(x) for x in s["accrual_curve"]),
+            survival_sample=tuple(_unarr(x) for x in s["survival_sample"]),
+            tox_counts=_unarr(s["tox_counts"]),
+            rdi_hist=tuple(_unarr(x) for x in s["rdi_hist"]),
+        )
+        for s in data["scenarios"]
+    )
+    d = data["design"]
+    return SimulationResult(
+        config=data["config"],
+        design=SimonDesign(d["r1"], d["n1"], d["r"], d["n"]),
+        seed=data["seed"],
+        n_sim=data["n_sim"],
+        threads=data["threads"],
+        version=data["version"],
+        elapsed_seconds=data["elapsed_seconds"],
+        scenarios=scenarios,
+        replicates=replicates,
+    )

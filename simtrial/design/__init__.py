@@ -1,1 +1,22 @@
-"""design"""
+"""Exact Simon two-stage maths: designs, operating characteristics, search and inference.
+
+Everything here is exact and deterministic (no simulation) and depends on no
+other part of simtrial except :mod:`simtrial.errors`.
+"""
+
+from simtrial.design.inference import TwoStageInference, clopper_pearson, two_stage_inference, wilson
+from simtrial.design.search import HARD_NMAX, SearchedDesign, SimonSearchResult, simon_search
+from simtrial.design.simon import OperatingCharacteristics, SimonDesign
+
+__all__ = [
+    "SimonDesign",
+    "OperatingCharacteristics",
+    "simon_search",
+    "SimonSearchResult",
+    "SearchedDesign",
+    "HARD_NMAX",
+    "two_stage_inference",
+    "TwoStageInference",
+    "clopper_pearson",
+    "wilson",
+]

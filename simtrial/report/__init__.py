@@ -1,1 +1,70 @@
-"""report"""
+"""Protocol-ready report: "Statistical considerations", tables and figures.
+
+:func:`write_report` writes a self-contained HTML file (figures embedded,
+opens offline), the same report as Markdown with PNG figures, and every
+figure as PDF for print.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Any
+
+from simtrial.report.build import build_report, search_for
+from simtrial.report.document import Document, Figure, Heading, Paragraph, Table, render_html, render_markdown
+from simtrial.report.statistical import statistical_considerations
+from simtrial.report.tables import conduct_table, design_table, designs_compared_table, oc_table
+
+__all__ = [
+    "write_report",
+    "build_report",
+    "search_for",
+    "render_html",
+    "render_markdown",
+    "statistical_considerations",
+    "design_table",
+    "designs_compared_table",
+    "oc_table",
+    "conduct_table",
+    "Document",
+    "Heading",
+    "Paragraph",
+    "Table",
+    "Figure",
+]
+
+FIGURE_DIR = "figures"
+
+
+def write_report(result: Any, out_dir: str | os.PathLike[str], *, search: Any = None) -> dict[str, Path]:
+    """Write the report of a simulation into ``out_dir``.
+
+    Files: ``report.html`` (self-contained), ``report.md`` with
+    ``figures/<name>.png``, and ``figures/<name>.pdf`` for print. Every file
+    is written atomically.
+
+    Parameters
+    ----------
+    result : SimulationResult
+    out_dir : path-like
+        Created if missing.
+    search : SimonSearchResult, optional
+        Designs to compare with (searched from the config when omitted).
+
+    Returns
+    -------
+    dict of str to pathlib.Path
+        ``"html"``, ``"markdown"`` and ``"<figure>.png"`` / ``"<figure>.pdf"``.
+    """
+    from simtrial.io import write_bytes, write_text
+
+    out = Path(out_dir)
+    doc = build_report(result, search=search)
+    paths: dict[str, Path] = {}
+    for fig in doc.figures:
+        paths[f"{fig.name}.png"] = write_bytes(out / FIGURE_DIR / f"{fig.name}.png", fig.png)
+        paths[f"{fig.name}.pdf"] = write_bytes(out / FIGURE_DIR / f"{fig.name}.pdf", fig.pdf)
+    paths["markdown"] = write_text(out / "report.md", render_markdown(doc, FIGURE_DIR))
+    paths["html"] = write_text(out / "report.html", render_html(doc))
+    return paths

@@ -1,0 +1,81 @@
+"""Human-readable rich tables for the design, oc and infer commands."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from rich.table import Table
+
+    from simtrial.design.inference import TwoStageInference
+    from simtrial.design.search import SimonSearchResult
+    from simtrial.design.simon import OperatingCharacteristics
+
+
+def _table(**kwargs: object) -> Table:
+    # No vertical rules: the design table stays within an 80-column terminal.
+    from rich import box
+    from rich.table import Table
+
+    return Table(box=box.SIMPLE_HEAD, pad_edge=False, **kwargs)
+
+
+def search_table(res: SimonSearchResult) -> Table:
+    """Minimax, admissible and optimal designs with their properties."""
+    title = f"Simon two-stage designs: p0={res.p0:g}, p1={res.p1:g}, alpha={res.alpha:g}, beta={res.beta:g}"
+    t = _table(title=title)
+    for col in ("kind", "r1/n1", "r/n", "EN(p0)", "PET(p0)", "alpha", "power", "q range"):
+        t.add_column(col, justify="left" if col == "kind" else "right")
+    for d in res.designs():
+        q = "" if d.q_low != d.q_low else f"{d.q_low:.3f}-{d.q_high:.3f}"
+        t.add_row(
+            d.kind,
+            f"{d.design.r1}/{d.design.n1}",
+            f"{d.design.r}/{d.design.n}",
+            f"{d.en0:.2f}",
+            f"{d.pet0:.3f}",
+            f"{d.alpha:.4f}",
+            f"{d.power:.4f}",
+            q,
+        )
+    notes = [f"searched n = {res.n_searched[0]}..{res.n_searched[1]}"]
+    if res.nmax_raised:
+        notes.append(f"nmax raised from {res.nmax_requested} to prove optimality")
+    if not res.proven:
+        notes.append("optimal within the n bound only")
+    t.caption = "; ".join(notes)
+    return t
+
+
+def oc_table(oc: OperatingCharacteristics) -> Table:
+    """Exact operating characteristics, one row per response rate."""
+    d = oc.design
+    t = _table(title=f"Operating characteristics of {d.r1}/{d.n1}, {d.r}/{d.n}")
+    for col in ("p", "P(promising)", "PET", "E(N)", "P(continue, not promising)"):
+        t.add_column(col, justify="right")
+    for row in oc.to_records():
+        t.add_row(
+            f"{row['p']:g}",
+            f"{row['p_reject']:.4f}",
+            f"{row['pet']:.4f}",
+            f"{row['en']:.2f}",
+            f"{row['p_continue_fail']:.4f}",
+        )
+    return t
+
+
+def inference_table(res: TwoStageInference) -> Table:
+    """Estimates, p-value and intervals after a two-stage trial."""
+    d = res.design
+    stop = "stopped after stage 1" if res.stage == 1 else f"completed stage 2 with {res.n2_actual} patients"
+    t = _table(title=f"{res.x}/{res.n_evaluated} responses, design {d.r1}/{d.n1}, {d.r}/{d.n}", caption=stop)
+    t.add_column("quantity")
+    t.add_column("estimate", justify="right")
+    t.add_column(f"{res.conf_level:.0%} interval", justify="right")
+    t.add_row("UMVUE (Jung-Kim)", f"{res.umvue:.4f}", "")
+    t.add_row("exact, stage-wise ordering", "", f"{res.ci_lower:.4f} - {res.ci_upper:.4f}")
+    t.add_row(f"p-value for H0: p <= {res.p0:g}", f"{res.p_value:.4g}", "")
+    t.add_row("naive x/N", f"{res.mle:.4f}", "")
+    t.add_row("naive Clopper-Pearson", "", f"{res.cp_lower:.4f} - {res.cp_upper:.4f}")
+    t.add_row("naive Wilson", "", f"{res.wilson_lower:.4f} - {res.wilson_upper:.4f}")
+    return t

@@ -1,0 +1,268 @@
+"""Model -> flat numpy arrays: the single bridge into the kernels.
+
+A :class:`Packed` holds everything one scenario's kernels read, in fixed
+dtypes, so that the kernels never touch a Python object. Index constants
+name the slots of the ``fpar`` / ``ipar`` parameter vectors and of the
+per-replicate record.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Any, NamedTuple
+
+import numpy as np
+
+from simtrial.model.units import DAYS_PER_MONTH
+
+__all__ = ["Packed", "pack_scenario", "REC_FIELDS", "NREC", "BIG_CYCLES"]
+
+# A "never" cycle count: larger than any max_cycles a config allows in practice.
+BIG_CYCLES = 1 << 40
+
+# fpar slots (float64)
+F_P_RESP = 0
+F_OS_SCALE_NR = 1
+F_OS_SCALE_R = 2
+F_OS_INV_SHAPE = 3
+F_P_WITHDRAW = 4
+F_LQ_WITHDRAW = 5
+F_CYCLE_LEN = 6
+F_HOLD = 7
+F_ACCRUAL_CAP = 8
+F_P_TOX_C1 = 9
+F_BIN_WIDTH = 10
+NF = 11
+
+# ipar slots (int64)
+I_N1 = 0
+I_R1 = 1
+I_N2 = 2
+I_R = 3
+I_MAX_CYCLES = 4
+I_ASSESS = 5
+I_DISCONTINUE = 6
+I_MAX_EVENTS = 7
+I_N_LEVELS = 8
+I_REPLACE = 9
+I_MAX_ENROLLED = 10
+I_PAUSE = 11
+I_HAS_SURV = 12
+I_TOX_EVERY = 13
+I_TOX_WINDOW = 14
+I_N_TIME_BINS = 15
+I_N_RDI_BINS = 16
+NI = 17
+
+# Per-replicate record slots (float64; counts are exact integers).
+REC_FIELDS = (
+    "promising",      # 1 if declared promising
+    "stop_futility",  # 1 if stopped after stage 1 with responses <= r1
+    "stop_tox",       # 1 if stopped by the toxicity rule
+    "stop_accrual",   # 1 if accrual cap or max_enrolled reached before a stage completed
+    "enrolled",
+    "evaluable",
+    "responses",      # responses among evaluable patients of the counting stages
+    "duration_days",  # trial opening to final decision
+    "tox_patients",   # patients with >= 1 grade >= 3 toxicity
+    "deaths",         # deaths on treatment
+    "rdi_sum",        # sum over patients of relative dose intensity
+    "dose_sum",       # sum over patients of delivered dose (toxicity drug)
+    "x1",             # stage-1 responses
+    "stage1_days",    # time of the stage-1 analysis
+)  # fmt: skip
+NREC = len(REC_FIELDS)
+R_PROMISING, R_FUTILE, R_TOXSTOP, R_CAPSTOP, R_ENROLLED, R_EVALUABLE, R_RESPONSES = range(7)
+R_DURATION, R_TOXPAT, R_DEATHS, R_RDI_SUM, R_DOSE_SUM, R_X1, R_STAGE1 = range(7, 14)
+
+# Per-patient scratch columns.
+PAT_ENROLL, PAT_DEATH, PAT_RESP, PAT_EVAL, PAT_RDI = range(5)
+NPAT = 5
+
+N_TIME_BINS = 4000
+N_RDI_BINS = 50
+
+
+class Packed(NamedTuple):
+    """Flat arrays of one scenario (see the ``F_*`` / ``I_*`` slot constants).
+
+    Attributes
+    ----------
+    fpar : float64[NF]
+    ipar : int64[NI]
+    rate_end : float64[k]
+        End (days) of each accrual piece; the last is +inf.
+    rate_val : float64[k]
+        Enrolment rate (patients per day, after screen failures) of each piece.
+    p_lev : float64[L]
+        Per-cycle toxicity probability at each dose level (cycle >= 2 at level 0).
+    lq_lev : float64[L]
+        ``log1p(-p_lev)`` (0 where p_lev is 0 or 1; unused there).
+    dose_lev : float64[L]
+        Dose per administration day of the toxicity drug at each level.
+    admin_cum : int64[cycle_len + 1]
+        Number of administration days of the toxicity drug on days 1..d.
+    stop_x : int64[max_enrolled + 1]
+        Toxic patients among the first m that stop the trial (huge when no check at m).
+    """
+
+    fpar: np.ndarray
+    ipar: np.ndarray
+    rate_end: np.ndarray
+    rate_val: np.ndarray
+    p_lev: np.ndarray
+    lq_lev: np.ndarray
+    dose_lev: np.ndarray
+    admin_cum: np.ndarray
+    stop_x: np.ndarray
+
+
+def _max_enrolled(config: Any, design: Any) -> int:
+    ev = config.evaluability
+    if ev.max_enrolled is not None:
+        return int(max(ev.max_enrolled, design.n))
+    return int(2 * design.n if ev.replace_non_evaluable else design.n)
+
+
+def _time_horizon(config: Any, design: Any, max_enrolled: int) -> float:
+    """A generous bound (days) on trial duration, for fixed-width histogram bins.
+
+    Time to accrue every allowed patient at the expected rates, plus a
+    pause and a full treatment course, times three. Longer trials fall into
+    an overflow bin (reported, never silently dropped).
+    """
+    enr = config.enrollment
+    need, t = float(max_enrolled), 0.0
+    for piece in enr.rates:
+        rate = piece.per_month * (1.0 - enr.screen_fail) / DAYS_PER_MONTH
+        if piece.duration is None:
+            t += need / rate
+            break
+        got = rate * piece.duration
+        if got >= need:
+            t += need / rate
+            need = 0.0
+            break
+        need -= got
+        t += piece.duration
+    if enr.max_duration is not None:
+        t = min(t, enr.max_duration)
+    tr = config.treatment
+    course = tr.max_cycles * (tr.cycle_length + config.toxicity.hold)
+    return 3.0 * (t + 2.0 * course)
+
+
+def tox_stop_thresholds(rule: Any, max_enrolled: int) -> np.ndarray:
+    """Smallest number of toxic patients among m that stops the trial.
+
+    ``stop_x[m]`` is the least x with ``P(rate > threshold | x of m) >
+    posterior_bound`` under the Beta prior, for m a multiple of
+    ``rule.every``; a huge value elsewhere (no check).
+    """
+    big = np.iinfo(np.int64).max // 4
+    out = np.full(max_enrolled + 1, big, dtype=np.int64)
+    if rule is None:
+        return out
+    from scipy.special import betainc
+
+    a, b = rule.prior
+    for m in range(rule.every, max_enrolled + 1, rule.every):
+        x = np.arange(m + 1)
+        # P(rate > threshold) = 1 - I_threshold(a + x, b + m - x): increasing in x.
+        post = 1.0 - betainc(a + x, b + m - x, rule.threshold)
+        hit = np.nonzero(post > rule.posterior_bound)[0]
+        if hit.size:
+            out[m] = int(hit[0])
+    return out
+
+
+def pack_scenario(config: Any, design: Any, index: int) -> Packed:
+    """Turn the config, its design and scenario ``index`` into flat arrays.
+
+    Parameters
+    ----------
+    config : TrialConfig
+    design : SimonDesign
+    index : int
+        Scenario index.
+
+    Returns
+    -------
+    Packed
+    """
+    sc = config.scenarios[index]
+    tr = config.treatment
+    tox = config.toxicity
+    ev = config.evaluability
+    max_enrolled = _max_enrolled(config, design)
+
+    fpar = np.zeros(NF, dtype=np.float64)
+    ipar = np.zeros(NI, dtype=np.int64)
+
+    fpar[F_P_RESP] = sc.p_response
+    surv = config.survival
+    if surv is not None:
+        median = sc.os_median if sc.os_median is not None else surv.median
+        k = surv.shape
+        # Weibull S(t) = exp(-(t/scale)^k): the median fixes the scale; a
+        # hazard ratio h multiplies the cumulative hazard, so scale * h^(-1/k).
+        scale = median / math.log(2.0) ** (1.0 / k)
+        fpar[F_OS_SCALE_NR] = scale
+        fpar[F_OS_SCALE_R] = scale * surv.hr_responders ** (-1.0 / k)
+        fpar[F_OS_INV_SHAPE] = 1.0 / k
+        ipar[I_HAS_SURV] = 1
+    pw = ev.withdrawal_per_cycle
+    fpar[F_P_WITHDRAW] = pw
+    fpar[F_LQ_WITHDRAW] = math.log1p(-pw) if 0.0 < pw < 1.0 else 0.0
+    fpar[F_CYCLE_LEN] = tr.cycle_length
+    fpar[F_HOLD] = tox.hold
+    fpar[F_ACCRUAL_CAP] = config.enrollment.max_duration if config.enrollment.max_duration is not None else np.inf
+    fpar[F_P_TOX_C1] = min(1.0, sc.p_tox * tox.cycle1_factor)
+    horizon = _time_horizon(config, design, max_enrolled)
+    fpar[F_BIN_WIDTH] = horizon / N_TIME_BINS
+
+    drug = tr.drugs[config.tox_drug_index()]
+    ladder = np.array([drug.dose, *drug.reductions], dtype=np.float64)
+    p_lev = np.minimum(1.0, sc.p_tox * (ladder / ladder[0]) ** tox.dose_exponent)
+    lq_lev = np.array([math.log1p(-p) if 0.0 < p < 1.0 else 0.0 for p in p_lev], dtype=np.float64)
+    cyc = int(round(tr.cycle_length))
+    on = np.zeros(cyc + 1, dtype=np.int64)
+    on[np.array(drug.days, dtype=np.int64)] = 1
+    admin_cum = np.cumsum(on).astype(np.int64)
+
+    ipar[I_N1] = design.n1
+    ipar[I_R1] = design.r1
+    ipar[I_N2] = design.n - design.n1
+    ipar[I_R] = design.r
+    ipar[I_MAX_CYCLES] = tr.max_cycles
+    ipar[I_ASSESS] = config.response.assess_after_cycles
+    ipar[I_DISCONTINUE] = 1 if tox.on_event == "discontinue" else 0
+    ipar[I_MAX_EVENTS] = tox.max_events if tox.max_events is not None else BIG_CYCLES
+    ipar[I_N_LEVELS] = len(ladder)
+    ipar[I_REPLACE] = 1 if ev.replace_non_evaluable else 0
+    ipar[I_MAX_ENROLLED] = max_enrolled
+    ipar[I_PAUSE] = 1 if config.design.pause_after_stage1 else 0
+    rule = config.design.toxicity_stop
+    ipar[I_TOX_EVERY] = rule.every if rule is not None else 0
+    ipar[I_TOX_WINDOW] = rule.window_cycles if rule is not None else 1
+    ipar[I_N_TIME_BINS] = N_TIME_BINS
+    ipar[I_N_RDI_BINS] = N_RDI_BINS
+
+    enr = config.enrollment
+    ends, vals, t = [], [], 0.0
+    for piece in enr.rates:
+        t = t + piece.duration if piece.duration is not None else np.inf
+        ends.append(t)
+        vals.append(piece.per_month * (1.0 - enr.screen_fail) / DAYS_PER_MONTH)
+
+    return Packed(
+        fpar=fpar,
+        ipar=ipar,
+        rate_end=np.array(ends, dtype=np.float64),
+        rate_val=np.array(vals, dtype=np.float64),
+        p_lev=p_lev.astype(np.float64),
+        lq_lev=lq_lev,
+        dose_lev=ladder,
+        admin_cum=admin_cum,
+        stop_x=tox_stop_thresholds(rule, max_enrolled),
+    )

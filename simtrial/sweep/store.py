@@ -1,0 +1,206 @@
+"""Sweep output directory: a manifest, one parquet file per finished cell, the assembled table.
+
+Layout of ``out_dir``::
+
+    manifest.json        the plan: fingerprint, seed, axes, every cell's id, values and seed
+    cells/<id>.parquet   one file per finished cell, written atomically
+    sweep.parquet        the tidy table of all cells (written at the end)
+    sweep.csv            the same table as CSV
+
+A cell file is written under a temporary name and renamed, so it either exists
+complete or not at all: a cell counts as finished exactly when its file
+exists (and its embedded id and seed match the plan). Killing a worker or the
+driver loses only the cells in flight.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import time
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from simtrial.errors import ConfigError
+from simtrial.sweep.grid import Cell
+from simtrial.sweep.spec import SweepSpec
+
+__all__ = ["SweepStore", "MANIFEST", "TABLE_COLUMNS"]
+
+MANIFEST = "manifest.json"
+_FORMAT = 1
+_META_KEY = b"simtrial.cell"
+#: Columns of every cell's rows besides the axis columns (which follow ``cell_seed``).
+TABLE_COLUMNS = ("cell_id", "cell_seed", "scenario", "metric", "value", "se", "exact")
+
+
+class SweepStore:
+    """Reads and writes one sweep's output directory.
+
+    Parameters
+    ----------
+    out_dir : path-like
+    spec : SweepSpec
+    """
+
+    def __init__(self, out_dir: str | os.PathLike[str], spec: SweepSpec) -> None:
+        self.out_dir = Path(out_dir)
+        self.cells_dir = self.out_dir / "cells"
+        self.spec = spec
+
+    # -- manifest ---------------------------------------------------------
+    @property
+    def manifest_path(self) -> Path:
+        return self.out_dir / MANIFEST
+
+    def manifest(self) -> dict[str, Any]:
+        """The manifest document of this sweep."""
+        from simtrial import __version__
+
+        return {
+            "format": _FORMAT,
+            "fingerprint": self.spec.fingerprint,
+            "source": self.spec.source,
+            "seed": self.spec.seed,
+            "mode": self.spec.sweep.mode,
+            "axes": {a: list(self.spec.sweep.axis_values(a)) for a in self.spec.axes},
+            "fixed": dict(self.spec.sweep.fixed),
+            "simtrial_version": __version__,
+            "n_cells": len(self.spec.cells),
+            "cells": [{"id": c.id, "seed": c.seed, "values": c.as_dict()} for c in self.spec.cells],
+        }
+
+    def open(self, *, resume: bool) -> None:
+        """Prepare the directory: write the manifest, or check it on resume.
+
+        Raises
+        ------
+        ConfigError
+            If the directory already holds a sweep and ``resume`` is False,
+            or holds a different sweep (other config, axes or seed).
+        """
+        from simtrial.io import write_json
+
+        self._lock()
+        if self.manifest_path.exists():
+            try:
+                old = json.loads(self.manifest_path.read_text(encoding="utf-8"))
+            except (OSError, ValueError):
+                raise ConfigError("--out", f"{self.manifest_path} is unreadable; choose another --out") from None
+            fresh = old.get("fingerprint") == self.spec.fingerprint and not any(self.cells_dir.glob("*.parquet"))
+            if not resume and not fresh:  # a plan with no finished cell has nothing to lose
+                raise ConfigError(
+                    "--out", f"{self.out_dir} already holds a sweep; pass --resume to continue it or choose another --out"
+                )
+            if old.get("fingerprint") != self.spec.fingerprint:
+                raise ConfigError(
+                    "--resume",
+                    f"{self.out_dir} holds a different sweep (its config, axes or seed differ); choose another --out",
+                )
+        else:
+            self.cells_dir.mkdir(parents=True, exist_ok=True)
+            write_json(self.manifest_path, self.manifest())
+        self.cells_dir.mkdir(parents=True, exist_ok=True)
+        # Temporary files of writes interrupted by a kill; their cells are simply recomputed.
+        for tmp in self.cells_dir.glob(".*.tmp"):
+            tmp.unlink(missing_ok=True)
+
+    def _lock(self) -> None:
+        """Hold an exclusive lock on the directory while this sweep runs.
+
+        Two drivers on one directory would delete each other's in-flight
+        temporary files; the lock turns that into a clear error. The OS
+        releases it when the process ends, however it ends.
+        """
+        try:
+            import fcntl
+        except ImportError:  # pragma: no cover - not POSIX
+            return
+        self.out_dir.mkdir(parents=True, exist_ok=True)
+        fh = open(self.out_dir / ".lock", "w")  # noqa: SIM115 - held until close()
+        try:
+            fcntl.flock(fh, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except OSError:
+            fh.close()
+            raise ConfigError("--out", f"another sweep is running in {self.out_dir}; wait for it or choose another --out") from None
+        self._lock_fh = fh
+
+    def close(self) -> None:
+        """Release the directory lock."""
+        fh = getattr(self, "_lock_fh", None)
+        if fh is not None:
+            fh.close()
+            self._lock_fh = None
+
+    # -- cells ------------------------------------------------------------
+    def cell_path(self, cell: Cell) -> Path:
+        return self.cells_dir / f"{cell.id}.parquet"
+
+    def is_done(self, cell: Cell) -> bool:
+        """True when the cell's file exists and belongs to this cell and seed."""
+        import pyarrow.parquet as pq
+
+        path = self.cell_path(cell)
+        if not path.exists():
+            return False
+        try:
+            meta = pq.read_schema(path).metadata or {}
+            info = json.loads(meta[_META_KEY])
+        except Exception:  # an unreadable file is recomputed, never trusted
+            return False
+        return info.get("id") == cell.id and info.get("seed") == cell.seed and info.get("identity") == cell.identity
+
+    def cell_frame(self, cell: Cell, frame: pd.DataFrame) -> pd.DataFrame:
+        """The cell's rows of the sweep table from ``SimulationResult.to_frame()`` output."""
+        out = pd.DataFrame({"cell_id": cell.id, "cell_seed": cell.seed}, index=range(len(frame)))
+        for axis, value in cell.values:
+            out[axis] = [self.spec.axis_column(axis, value)] * len(frame)
+        for col in ("scenario", "metric"):
+            out[col] = frame[col].astype(str).to_numpy()
+        for col in ("value", "se"):
+            out[col] = frame[col].to_numpy(dtype="float64")
+        out["exact"] = pd.to_numeric(frame["exact"], errors="raise").astype("float64").to_numpy()
+        return out
+
+    def write_cell(self, cell: Cell, frame: pd.DataFrame, info: dict[str, Any]) -> Path:
+        """Atomically write a finished cell (``frame`` as from :meth:`cell_frame`)."""
+        import pyarrow as pa
+        import pyarrow.parquet as pq
+
+        from simtrial.io import atomic_write
+
+        table = pa.Table.from_pandas(frame, preserve_index=False)
+        meta = dict(table.schema.metadata or {})
+        meta[_META_KEY] = json.dumps(
+            {"id": cell.id, "identity": cell.identity, "seed": cell.seed, "finished_at": time.time(), **info},
+            default=str,
+        ).encode("utf-8")
+        table = table.replace_schema_metadata(meta)
+        return atomic_write(self.cell_path(cell), lambda p: pq.write_table(table, p))
+
+    def read_cell(self, cell: Cell) -> pd.DataFrame:
+        import pyarrow.parquet as pq
+
+        return pq.read_table(self.cell_path(cell)).to_pandas()
+
+    def cell_info(self, cell: Cell) -> dict[str, Any]:
+        """The metadata stored with a finished cell (seed, n_sim, elapsed, version ...)."""
+        import pyarrow.parquet as pq
+
+        return json.loads((pq.read_schema(self.cell_path(cell)).metadata or {})[_META_KEY])
+
+    # -- table ------------------------------------------------------------
+    def assemble(self) -> pd.DataFrame:
+        """All cells' rows in grid order (every cell must be finished)."""
+        frames = [self.read_cell(c) for c in self.spec.cells]
+        return pd.concat(frames, ignore_index=True)
+
+    def write_table(self, table: pd.DataFrame) -> tuple[Path, Path]:
+        """Atomically write ``sweep.parquet`` and ``sweep.csv``."""
+        from simtrial.io import atomic_write
+
+        pq_path = atomic_write(self.out_dir / "sweep.parquet", lambda p: table.to_parquet(p, index=False))
+        csv_path = atomic_write(self.out_dir / "sweep.csv", lambda p: table.to_csv(p, index=False))
+        return pq_path, csv_path

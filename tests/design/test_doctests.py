@@ -1,0 +1,18 @@
+"""Run the doctest examples of the exact functions."""
+
+from __future__ import annotations
+
+import doctest
+
+import pytest
+
+import simtrial.design.inference
+import simtrial.design.search
+import simtrial.design.simon
+
+
+@pytest.mark.parametrize("module", [simtrial.design.simon, simtrial.design.search, simtrial.design.inference])
+def test_doctests(module) -> None:
+    result = doctest.testmod(module, optionflags=doctest.ELLIPSIS)
+    assert result.attempted > 0
+    assert result.failed == 0

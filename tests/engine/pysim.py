@@ -1,0 +1,283 @@
+"""An independent, slow, pure-Python simulator of the simtrial trial model.
+
+Double programming: it reads the validated config (not the engine's packed
+arrays), reimplements the random streams with Python integers masked to 64
+bits, and reimplements the trial logic as an explicit event list. It must
+reproduce the engine's per-replicate records exactly. Draw order per
+patient follows the engine's documented contract: arrival, response,
+survival (if any), withdrawal (if any), first toxicity at the starting dose
+(if possible), then one draw per reduced level reached.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+MASK = (1 << 64) - 1
+DAYS_PER_MONTH = 365.25 / 12.0
+NEVER = 1 << 40
+
+
+def _splitmix(x: int) -> int:
+    z = (x + 0x9E3779B97F4A7C15) & MASK
+    z = ((z ^ (z >> 30)) * 0xBF58476D1CE4E5B9) & MASK
+    z = ((z ^ (z >> 27)) * 0x94D049BB133111EB) & MASK
+    return z ^ (z >> 31)
+
+
+def _rotl(x: int, k: int) -> int:
+    return ((x << k) | (x >> (64 - k))) & MASK
+
+
+class Stream:
+    """xoroshiro128+ seeded from (key, replicate) by splitmix64."""
+
+    def __init__(self, key: int, replicate: int) -> None:
+        base = _splitmix((int(key) ^ _splitmix(replicate)) & MASK)
+        self.s0 = _splitmix(base)
+        self.s1 = _splitmix((base + 0x9E3779B97F4A7C15) & MASK)
+
+    def uniform(self) -> float:
+        s0, s1 = self.s0, self.s1
+        out = (s0 + s1) & MASK
+        s1 ^= s0
+        self.s0 = _rotl(s0, 24) ^ s1 ^ ((s1 << 16) & MASK)
+        self.s1 = _rotl(s1, 37)
+        return float(out >> 11) * (1.0 / 9007199254740992.0)
+
+
+def geometric(u: float, p: float) -> int:
+    """Trials to first success (>= 1) by inversion."""
+    x = math.log1p(-u) / math.log1p(-p)
+    return NEVER if x >= 1e12 else 1 + int(math.floor(x))
+
+
+class PySim:
+    """One scenario of a config, simulated replicate by replicate."""
+
+    def __init__(self, config, design, index: int) -> None:
+        self.cfg = config
+        self.d = design
+        self.sc = config.scenarios[index]
+        enr = config.enrollment
+        self.pieces = []
+        t = 0.0
+        for piece in enr.rates:
+            end = t + piece.duration if piece.duration is not None else math.inf
+            self.pieces.append((t, end, piece.per_month * (1.0 - enr.screen_fail) / DAYS_PER_MONTH))
+            t = end
+        self.cap = enr.max_duration if enr.max_duration is not None else math.inf
+        drug = config.treatment.drugs[config.tox_drug_index()]
+        self.doses = [drug.dose, *drug.reductions]
+        self.days = set(drug.days)
+        self.clen = config.treatment.cycle_length
+        tox = config.toxicity
+        self.p_level = [min(1.0, self.sc.p_tox * (d / self.doses[0]) ** tox.dose_exponent) for d in self.doses]
+        self.p_c1 = min(1.0, self.sc.p_tox * tox.cycle1_factor)
+        surv = config.survival
+        if surv is not None:
+            med = self.sc.os_median if self.sc.os_median is not None else surv.median
+            self.scale = med / math.log(2.0) ** (1.0 / surv.shape)
+            self.scale_resp = self.scale * surv.hr_responders ** (-1.0 / surv.shape)
+            self.inv_shape = 1.0 / surv.shape
+        ev = config.evaluability
+        if ev.max_enrolled is not None:
+            self.max_enrolled = max(ev.max_enrolled, design.n)
+        else:
+            self.max_enrolled = 2 * design.n if ev.replace_non_evaluable else design.n
+        self.rule = config.design.toxicity_stop
+        self.stop_at = {}
+        if self.rule is not None:
+            from scipy.stats import beta
+
+            a, b = self.rule.prior
+            for m in range(self.rule.every, self.max_enrolled + 1, self.rule.every):
+                for x in range(m + 1):
+                    if beta.sf(self.rule.threshold, a + x, b + m - x) > self.rule.posterior_bound:
+                        self.stop_at[m] = x
+                        break
+
+    # -- arrivals -------------------------------------------------------------
+    def arrival_after(self, rng: Stream, t: float) -> float:
+        need = -math.log1p(-rng.uniform())
+        for start, end, rate in self.pieces:
+            if end <= t:
+                continue
+            if rate > 0.0:
+                if t + need / rate < end:
+                    return t + need / rate
+                need -= (end - t) * rate
+            t = end
+        raise AssertionError("unreachable: the last rate piece is open-ended")
+
+    # -- one patient ----------------------------------------------------------
+    def patient(self, rng: Stream, enrol: float) -> dict:
+        cfg = self.cfg
+        responder = rng.uniform() < self.sc.p_response
+        death = math.inf
+        if cfg.survival is not None:
+            u = rng.uniform()
+            death = enrol + (self.scale_resp if responder else self.scale) * (-math.log1p(-u)) ** self.inv_shape
+        pw = cfg.evaluability.withdrawal_per_cycle
+        leave = NEVER if pw == 0.0 else (1 if pw >= 1.0 else geometric(rng.uniform(), pw))
+        # first-toxicity cycle at the starting dose: P(cycle 1) = p_c1, then geometric
+        first = NEVER
+        if self.p_c1 > 0.0 or self.p_level[0] > 0.0:
+            u = rng.uniform()
+            if u < self.p_c1:
+                first = 1
+            elif self.p_level[0] >= 1.0:
+                first = 2
+            elif self.p_level[0] > 0.0:
+                first = 1 + geometric((u - self.p_c1) / (1.0 - self.p_c1), self.p_level[0])
+        tox = cfg.toxicity
+        n_adm = sum(1 for d in range(1, int(self.clen) + 1) if d in self.days)
+        window = self.rule.window_cycles if self.rule is not None else 1
+        assess_cycle = cfg.response.assess_after_cycles
+        lvl, at_lvl, cyc, begin = 0, 0, 0, enrol
+        events = 0
+        given = planned = 0.0
+        assessed = None
+        wtox, wtime = 0, None
+        died = False
+        while True:
+            cyc += 1
+            at_lvl += 1
+            finish = begin + self.clen
+            if death < finish:
+                days_begun = min(math.ceil(death - begin), int(self.clen))
+                nd = sum(1 for d in range(1, days_begun + 1) if d in self.days)
+                given += self.doses[lvl] * nd
+                planned += self.doses[0] * nd
+                off, died = death, True
+                break
+            given += self.doses[lvl] * n_adm
+            planned += self.doses[0] * n_adm
+            had = at_lvl == first
+            stop = False
+            if had:
+                events += 1
+                if cyc <= window and not wtox:
+                    wtox, wtime = 1, finish
+                last_level = lvl == len(self.doses) - 1
+                too_many = tox.max_events is not None and events >= tox.max_events
+                if tox.on_event == "discontinue" or too_many or last_level:
+                    stop = True
+            if cyc == assess_cycle and cyc != leave:
+                assessed = finish
+            if cyc == window and wtime is None:
+                wtime = finish
+            if cyc in (leave, cfg.treatment.max_cycles):
+                stop = True
+            if stop:
+                off = finish
+                break
+            if had:
+                lvl += 1
+                at_lvl = 0
+                resume = finish + tox.hold
+                per_day = self.doses[0] * n_adm / self.clen
+                if death < resume:
+                    planned += per_day * (death - finish)
+                    off, died = death, True
+                    break
+                planned += per_day * tox.hold
+                begin = resume
+                p = self.p_level[lvl]
+                first = 1 if p >= 1.0 else (geometric(rng.uniform(), p) if p > 0.0 else NEVER)
+            else:
+                begin = finish
+        ok = assessed is not None
+        return {
+            "evaluable": ok,
+            "response": ok and responder,
+            "known": assessed if ok else off,
+            "tox": events > 0,
+            "wtox": wtox,
+            "wtime": wtime if wtime is not None else off,
+            "rdi": given / planned if planned > 0.0 else 1.0,
+            "dose": given,
+            "died": died,
+        }
+
+    # -- one trial ------------------------------------------------------------
+    def replicate(self, key: int, rep: int) -> dict:
+        rng = Stream(key, rep)
+        T = {"n": 0, "tox_time": math.inf, "eval": 0, "toxpat": 0, "deaths": 0, "rdi": 0.0, "dose": 0.0,
+             "wtox": 0, "wlatest": 0.0}
+        d = self.d
+
+        def stage(open_at: float, target: int, halt: float, clock: float):
+            slots = [open_at] * target
+            analysis, x, incomplete = open_at, 0, False
+            while slots:
+                slots.sort()
+                s = slots.pop(0)
+                clock = max(clock, s)
+                if T["n"] >= self.max_enrolled:
+                    incomplete = True
+                    break
+                a = self.arrival_after(rng, clock)
+                if a > self.cap:
+                    incomplete = True
+                    break
+                if a > T["tox_time"] or a > halt:
+                    break
+                clock = a
+                pt = self.patient(rng, a)
+                T["n"] += 1
+                T["eval"] += pt["evaluable"]
+                T["toxpat"] += pt["tox"]
+                T["deaths"] += pt["died"]
+                T["rdi"] += pt["rdi"]
+                T["dose"] += pt["dose"]
+                analysis = max(analysis, pt["known"])
+                if pt["evaluable"]:
+                    x += pt["response"]
+                elif self.cfg.evaluability.replace_non_evaluable:
+                    slots.append(pt["known"])
+                if self.rule is not None:
+                    T["wtox"] += pt["wtox"]
+                    T["wlatest"] = max(T["wlatest"], pt["wtime"])
+                    m = T["n"]
+                    if m in self.stop_at and T["wtox"] >= self.stop_at[m] and T["wlatest"] < T["tox_time"]:
+                        T["tox_time"] = T["wlatest"]
+            return clock, analysis, x, incomplete
+
+        out = dict(promising=0, stop_futility=0, stop_tox=0, stop_accrual=0)
+        clock, a1, x1, inc1 = stage(0.0, d.n1, math.inf, 0.0)
+        end, x2 = a1, 0
+        pause = self.cfg.design.pause_after_stage1
+        if T["tox_time"] <= a1:
+            out["stop_tox"], end = 1, T["tox_time"]
+        elif inc1:
+            out["stop_accrual"] = 1
+        elif pause and x1 <= d.r1:
+            out["stop_futility"] = 1
+        else:
+            fut = x1 <= d.r1
+            _, a2, xs, inc2 = stage(a1 if pause else clock, d.n - d.n1, a1 if fut else math.inf, clock)
+            a2 = max(a2, a1)
+            if fut:
+                if T["tox_time"] <= a1:
+                    out["stop_tox"], end = 1, T["tox_time"]
+                else:
+                    out["stop_futility"] = 1
+            elif T["tox_time"] <= a2:
+                out["stop_tox"], end = 1, T["tox_time"]
+            else:
+                x2, end = xs, a2
+                out["stop_accrual"] = int(inc2)
+                out["promising"] = int(x1 + x2 > d.r)
+        out.update(
+            enrolled=T["n"], evaluable=T["eval"], responses=x1 + x2, duration_days=end,
+            tox_patients=T["toxpat"], deaths=T["deaths"], rdi_sum=T["rdi"], dose_sum=T["dose"],
+            x1=x1, stage1_days=a1,
+        )
+        return out
+
+    def run(self, key: int, n: int) -> list[dict]:
+        """Records of replicates 0 .. n-1."""
+        return [self.replicate(int(np.uint64(key)), rep) for rep in range(n)]
