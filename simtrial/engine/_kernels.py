@@ -245,7 +245,7 @@ def _patient(state, enroll, fpar, ipar, p_lev, lq_lev, dose_lev, admin_cum, pout
     pout[_P_DIED] = died
 
 
-@njit(cache=True)
+@njit(cache=True, inline="always")
 def _stage(state, stage_start, target, halt, clock, fpar, ipar, rate_end, rate_val, p_lev, lq_lev,
            dose_lev, admin_cum, stop_x, pend, pat, pout, acc, st):
     """Enrol one stage until ``target`` evaluable slots are filled (or enrolment stops).
@@ -360,30 +360,41 @@ def simulate_replicate(state, fpar, ipar, rate_end, rate_val, p_lev, lq_lev, dos
     capstop = 0.0
     x2 = 0
 
-    _stage(state, 0.0, n1, np.inf, 0.0, fpar, ipar, rate_end, rate_val, p_lev, lq_lev, dose_lev,
-           admin_cum, stop_x, pend, pat, pout, acc, st)
-    clock = st[0]
-    a1 = st[1]
-    x1 = np.int64(st[2])
-    inc1 = st[3] == 1.0
-    end = a1
-    if acc[1] <= a1:
-        toxstop = 1.0
-        end = acc[1]
-    elif inc1:
-        capstop = 1.0
-    else:
-        fut = x1 <= r1
-        if pause and fut:
-            futile = 1.0
-        else:
+    # Two passes through one call site, so the stage loop is inlined once.
+    start = 0.0
+    target = n1
+    halt = np.inf
+    clock = 0.0
+    a1 = 0.0
+    x1 = 0
+    fut = False
+    end = 0.0
+    for stage in range(2):
+        _stage(state, start, target, halt, clock, fpar, ipar, rate_end, rate_val, p_lev, lq_lev,
+               dose_lev, admin_cum, stop_x, pend, pat, pout, acc, st)
+        if stage == 0:
+            clock = st[0]
+            a1 = st[1]
+            x1 = np.int64(st[2])
+            end = a1
+            if acc[1] <= a1:
+                toxstop = 1.0
+                end = acc[1]
+                break
+            if st[3] == 1.0:
+                capstop = 1.0
+                break
+            fut = x1 <= r1
+            if pause and fut:
+                futile = 1.0
+                break
             # Without a pause, stage 2 accrues from the last stage-1 enrolment;
             # after a futility stop only patients who arrived before the
             # stage-1 analysis are enrolled (the overrun).
-            start2 = a1 if pause else clock
+            start = a1 if pause else clock
+            target = n2
             halt = a1 if fut else np.inf
-            _stage(state, start2, n2, halt, clock, fpar, ipar, rate_end, rate_val, p_lev, lq_lev,
-                   dose_lev, admin_cum, stop_x, pend, pat, pout, acc, st)
+        else:
             a2 = st[1] if st[1] > a1 else a1
             if fut:
                 if acc[1] <= a1:

@@ -73,7 +73,7 @@ def run_table(result: Any):
                 cells.append("-")
                 continue
             txt = _fmt(e.value, kind)
-            if kind != "q" and e.se == e.se:
+            if kind != "q" and not math.isnan(e.se):
                 txt += f" ± {_fmt(e.se, kind)}"
             if e.exact is not None:
                 txt += escape(f" [{_fmt(e.exact, kind)}]")

@@ -196,7 +196,12 @@ def _exact(config: Any, design: Any, idx: int) -> dict[str, float] | None:
         return None
     p = config.scenarios[idx].p_response
     en = float(design.en(p))
+    pet = float(design.pet(p))
+    # N is n1 with probability PET, else n: its inverse CDF at q.
+    quant = {f"enrolled_{k}": float(design.n1 if pet >= q else design.n)
+             for k, q in (("p10", 0.1), ("median", 0.5), ("p90", 0.9))}
     return {
+        **quant,
         "p_promising": float(design.p_reject(p)),
         "pet": float(design.pet(p)),
         "p_stop_tox": 0.0,
@@ -270,7 +275,8 @@ def _scenario_result(sc, packed: Packed, tot: dict, n: int, exact: dict | None, 
     m["en_enrolled"] = _mean(s[R_ENROLLED], s2[R_ENROLLED], n, ex.get("en_enrolled"))
     m["en_evaluable"] = _mean(s[R_EVALUABLE], s2[R_EVALUABLE], n, ex.get("en_evaluable"))
     for q, name in ((0.1, "enrolled_p10"), (0.5, "enrolled_median"), (0.9, "enrolled_p90")):
-        m[name] = _quantile_estimate(lambda x: _count_quantile(tot["enr"], x), q, n)
+        e = _quantile_estimate(lambda x: _count_quantile(tot["enr"], x), q, n)
+        m[name] = Estimate(e.value, e.se, ex.get(name))
     mean_d = _mean(s[R_DURATION], s2[R_DURATION], n, None)
     m["duration_mean_months"] = Estimate(mean_d.value / DAYS_PER_MONTH, mean_d.se / DAYS_PER_MONTH)
     for q, name in ((0.5, "duration_median_months"), (0.1, "duration_p10_months"), (0.9, "duration_p90_months")):

@@ -48,3 +48,16 @@ def test_binomial_has_no_toxicity_or_deaths(result):
         nz = set(int(i) for i in s.enrolled_counts.nonzero()[0])
         assert nz <= {d.n1, d.n}
         assert int(s.enrolled_counts.sum()) == N_SIM
+
+
+def test_enrolled_quantiles_exact(result):
+    d = result.design
+    for p in P_VALUES:
+        s = result.scenario(f"p{p}")
+        pet = float(d.pet(p))
+        for name, q in (("enrolled_p10", 0.1), ("enrolled_median", 0.5), ("enrolled_p90", 0.9)):
+            e = s.metrics[name]
+            assert e.exact == (d.n1 if pet >= q else d.n)
+            # Only where PET is not within 4 SE of q can the simulated quantile be pinned down.
+            if abs(pet - q) > 4 * (q * (1 - q) / N_SIM) ** 0.5:
+                assert e.value == e.exact

@@ -154,3 +154,19 @@ def test_second_driver_on_a_running_sweep_is_refused(spec, tmp_path):
     finally:
         holder.close()
     assert len(run_sweep(spec, tmp_path / "busy", resume=True).computed) == len(spec.cells)
+
+
+def test_cell_rows_equal_a_direct_simulation(spec, serial):
+    # A cell is exactly simulate(cell config, seed=cell seed), whatever the thread count.
+    from simtrial.engine import simulate
+
+    cell = spec.cells[4]
+    cfg = spec.cell_config(cell)
+    assert cfg.scenarios[1].p_response == 0.35 and cfg.enrollment.rates[0].per_month == 1
+    direct = simulate(cfg, seed=cell.seed, threads=2).to_frame()
+    rows = serial.table[serial.table["cell_id"] == cell.id].reset_index(drop=True)
+    assert rows["scenario"].tolist() == direct["scenario"].tolist()
+    assert rows["metric"].tolist() == direct["metric"].tolist()
+    for col in ("value", "se", "exact"):
+        expected = pd.to_numeric(direct[col]).astype("float64").reset_index(drop=True)
+        assert_frame_equal(rows[[col]], expected.to_frame(col), check_exact=True)
