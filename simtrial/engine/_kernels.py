@@ -133,7 +133,10 @@ def _patient(state, enroll, fpar, ipar, p_lev, lq_lev, dose_lev, admin_cum, pout
     if ipar[I_HAS_SURV] == 1:
         u = next_double(state)
         scale = fpar[F_OS_SCALE_R] if responder else fpar[F_OS_SCALE_NR]
-        death = enroll + scale * (-np.log1p(-u)) ** fpar[F_OS_INV_SHAPE]
+        h = -np.log1p(-u)
+        inv_k = fpar[F_OS_INV_SHAPE]
+        # x ** 1.0 == x exactly: skip pow for the exponential.
+        death = enroll + scale * (h if inv_k == 1.0 else h ** inv_k)
     pw = fpar[F_P_WITHDRAW]
     withdraw_cycle = BIG_CYCLES
     if pw >= 1.0:

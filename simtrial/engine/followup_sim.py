@@ -25,7 +25,7 @@ from simtrial.engine._rng import scenario_key
 if TYPE_CHECKING:
     from simtrial.model.followup import RandomizedFollowup
 
-__all__ = ["RandomizedSimulation", "allocation_sequence", "simulate_randomized", "FOLLOWUP_STREAM"]
+__all__ = ["RandomizedSimulation", "allocation_sequence", "simulate_randomized", "warmup_followup", "FOLLOWUP_STREAM"]
 
 #: Spawn-key component that separates the follow-up streams from the
 #: scenario streams of the main simulation under the same user seed.
@@ -192,3 +192,19 @@ def simulate_randomized(
         key=int(key),
         elapsed_seconds=time.perf_counter() - t0,
     )
+
+
+def warmup_followup() -> None:
+    """Compile (or load from numba's cache) the follow-up kernels with a tiny run of each endpoint."""
+    from simtrial.model.followup import RandomizedFollowup
+
+    grid = {"min": 4, "max": 6, "step": 2}
+    binary = RandomizedFollowup.model_validate(
+        {"endpoint": "response", "response": {"control": 0.2, "experimental": 0.4}, "n_grid": grid}
+    )
+    survival = RandomizedFollowup.model_validate(
+        {"endpoint": "survival", "survival": {"control_median": "6 months", "hazard_ratio": 0.7},
+         "analysis": {"events": 3}, "n_grid": grid}
+    )  # fmt: skip
+    for spec in (binary, survival):
+        simulate_randomized(spec, spec.n_grid.values(), n_sim=2, seed=0, threads=1)

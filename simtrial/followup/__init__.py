@@ -10,9 +10,11 @@ from simtrial.followup.assurance import (
     BetaMixturePrior,
     assurance_simon,
     assurance_single_stage,
+    assurance_two_proportions,
     prior_from_trial,
     simulate_assurance_simon,
     simulate_assurance_single_stage,
+    simulate_assurance_two_proportions,
 )
 from simtrial.followup.closed import (
     SingleStageDesign,
@@ -49,6 +51,8 @@ __all__ = [
     "assurance_simon",
     "simulate_assurance_single_stage",
     "simulate_assurance_simon",
+    "assurance_two_proportions",
+    "simulate_assurance_two_proportions",
     "SingleStageDesign",
     "SingleStageSearch",
     "single_stage_critical",

@@ -32,6 +32,8 @@ __all__ = [
     "assurance_simon",
     "simulate_assurance_single_stage",
     "simulate_assurance_simon",
+    "assurance_two_proportions",
+    "simulate_assurance_two_proportions",
 ]
 
 
@@ -231,3 +233,97 @@ def simulate_assurance_simon(prior: BetaMixturePrior, r1: int, n1: int, r: int, 
         wins += int(np.count_nonzero((x1 > r1) & (x1 + x2 > r)))
         done += m
     return _estimate(wins, n_sim, assurance_simon(prior, r1, n1, r, n))
+
+
+def _z_reject(x0: np.ndarray, n0: int, x1: np.ndarray, n1: int, crit: float, direction: float, sided: int) -> np.ndarray:
+    """Whether the pooled two-proportion z test rejects (the same rule as the randomized simulator)."""
+    pbar = (x0 + x1) / (n0 + n1)
+    var = pbar * (1 - pbar) * (1 / n0 + 1 / n1)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        z = np.where(var > 0, (x1 / n1 - x0 / n0) / np.sqrt(np.where(var > 0, var, 1.0)), 0.0)
+    return np.abs(z) > crit if sided == 2 else direction * z > crit
+
+
+def assurance_two_proportions(
+    prior: BetaMixturePrior,
+    p_control: float,
+    n_control: int,
+    n_experimental: int,
+    alpha: float,
+    *,
+    sided: int = 1,
+    direction: float = 1.0,
+) -> float:
+    """Exact assurance of a randomized two-arm response trial (pooled z test).
+
+    The control rate is fixed; the experimental rate follows the prior, so the
+    experimental responses are beta-binomial and the probability that the
+    test rejects is a finite sum over both arms' outcomes.
+
+    Parameters
+    ----------
+    prior : BetaMixturePrior
+        Prior on the experimental arm's response rate.
+    p_control : float
+    n_control, n_experimental : int
+    alpha : float
+        Level (one-sided unless ``sided = 2``).
+    sided : {1, 2}
+    direction : float
+        +1 when the one-sided alternative is experimental > control.
+    """
+    crit = float(stats.norm.isf(alpha / sided))
+    x0 = np.arange(n_control + 1)[:, None]
+    x1 = np.arange(n_experimental + 1)[None, :]
+    reject = _z_reject(x0, n_control, x1, n_experimental, crit, direction, sided).astype(float)
+    f0 = stats.binom.pmf(np.arange(n_control + 1), n_control, p_control)
+    f1 = sum(
+        w * stats.betabinom.pmf(np.arange(n_experimental + 1), n_experimental, a, b)
+        for w, a, b in zip(prior.weights, prior.a, prior.b, strict=True)
+    )
+    return float(f0 @ reject @ f1)
+
+
+def simulate_assurance_two_proportions(
+    prior: BetaMixturePrior,
+    p_control: float,
+    arms: Sequence[tuple[int, int]],
+    alpha: float,
+    n_sim: int,
+    key: int,
+    *,
+    sided: int = 1,
+    direction: float = 1.0,
+) -> list[Estimate]:
+    """Assurance of randomized response trials by simulation: p from the prior, then both arms.
+
+    Parameters
+    ----------
+    prior, p_control, alpha, sided, direction
+        As in :func:`assurance_two_proportions`.
+    arms : sequence of (n_control, n_experimental)
+    n_sim : int
+    key : int
+        Seed of the generator.
+
+    Returns
+    -------
+    list of Estimate
+        One per entry of ``arms``, with the exact value attached.
+    """
+    rng = np.random.Generator(np.random.PCG64(np.random.SeedSequence(int(key))))
+    crit = float(stats.norm.isf(alpha / sided))
+    out = []
+    for n0, n1 in arms:
+        wins = 0
+        done = 0
+        while done < n_sim:
+            m = min(_BLOCK, n_sim - done)
+            p = _draw_p(rng, prior, m)
+            x0 = rng.binomial(n0, p_control, size=m)
+            x1 = rng.binomial(n1, p)
+            wins += int(np.count_nonzero(_z_reject(x0, n0, x1, n1, crit, direction, sided)))
+            done += m
+        exact = assurance_two_proportions(prior, p_control, n0, n1, alpha, sided=sided, direction=direction)
+        out.append(_estimate(wins, n_sim, exact))
+    return out

@@ -20,9 +20,11 @@ from simtrial.followup.assurance import (
     BetaMixturePrior,
     assurance_simon,
     assurance_single_stage,
+    assurance_two_proportions,
     prior_from_trial,
     simulate_assurance_simon,
     simulate_assurance_single_stage,
+    simulate_assurance_two_proportions,
 )
 from simtrial.followup.search import SampleSizeAnswer, sample_size_from_replicates
 
@@ -47,6 +49,7 @@ __all__ = [
 _KEY_BOOT = 7008
 _KEY_ASSURANCE = 7009
 _KEY_ASSURANCE_SIMON = 7010
+_KEY_ASSURANCE_RANDOMIZED = 7011
 
 DAYS_PER_MONTH = 365.25 / 12.0
 
@@ -364,15 +367,26 @@ class AssuranceSizing:
         None) assurance of the chosen Simon design.
     prior_summary : dict
         Prior mean and prior probabilities that p exceeds p0 and p1.
+    randomized : pandas.DataFrame or None
+        For a randomized response follow-up: per candidate N, the power at
+        the design's rates, and the exact and simulated assurance when the
+        experimental rate follows the prior (control rate fixed).
     """
 
     prior: BetaMixturePrior
     table: Any
     simon: dict[str, Any]
     prior_summary: dict[str, float]
+    randomized: Any = None
 
 
-def assurance_curve(spec: AssuranceSpec, single_arm: SingleArmSizing, *, seed: int = 1) -> AssuranceSizing:
+def assurance_curve(
+    spec: AssuranceSpec,
+    single_arm: SingleArmSizing,
+    *,
+    seed: int = 1,
+    randomized: RandomizedFollowup | None = None,
+) -> AssuranceSizing:
     """Assurance against n (single-stage exact binomial designs) and of the chosen Simon design.
 
     Parameters
@@ -381,6 +395,9 @@ def assurance_curve(spec: AssuranceSpec, single_arm: SingleArmSizing, *, seed: i
     single_arm : SingleArmSizing
         Supplies p0, p1, alpha and the Simon design.
     seed : int
+    randomized : RandomizedFollowup or None
+        With a response endpoint, also the assurance of the randomized trial
+        at each candidate N (prior on the experimental rate).
     """
     import pandas as pd
 
@@ -424,12 +441,48 @@ def assurance_curve(spec: AssuranceSpec, single_arm: SingleArmSizing, *, seed: i
         simon["simulated"] = simulate_assurance_simon(
             prior, d.r1, d.n1, d.r, d.n, spec.n_sim, int(scenario_key(seed, _KEY_ASSURANCE_SIMON))
         )
+    rand_table = None
+    if randomized is not None and randomized.endpoint == "response":
+        rand_table = _randomized_assurance(prior, randomized, spec.n_sim, seed)
     summary = {
         "mean": prior.mean(),
         "p_above_p0": float(1.0 - prior.cdf(sa.p0)),
         "p_above_p1": float(1.0 - prior.cdf(sa.p1)),
     }
-    return AssuranceSizing(prior=prior, table=pd.DataFrame(table), simon=simon, prior_summary=summary)
+    return AssuranceSizing(
+        prior=prior, table=pd.DataFrame(table), simon=simon, prior_summary=summary, randomized=rand_table
+    )
+
+
+def _randomized_assurance(prior: BetaMixturePrior, spec: RandomizedFollowup, n_sim: int, seed: int):
+    import pandas as pd
+
+    from simtrial.engine._rng import scenario_key
+
+    rs = spec.response
+    direction = 1.0 if rs.experimental > rs.control else -1.0
+    sizes = np.array(spec.n_grid.values(), dtype=np.int64)
+    n_c, n_e = C.allocation_counts(sizes, spec.allocation_ratio)
+    arms = [(int(a), int(b)) for a, b in zip(n_c, n_e)]
+    table: dict[str, list] = {
+        "n": [int(n) for n in sizes],
+        "n_control": [a for a, _ in arms],
+        "n_experimental": [b for _, b in arms],
+        "power_design": [C.two_proportion_power_exact(rs.control, rs.experimental, a, b, spec.alpha, spec.sided)
+                         for a, b in arms],  # fmt: skip
+        "assurance_exact": [
+            assurance_two_proportions(prior, rs.control, a, b, spec.alpha, sided=spec.sided, direction=direction)
+            for a, b in arms
+        ],
+    }
+    if n_sim > 0:
+        est = simulate_assurance_two_proportions(
+            prior, rs.control, arms, spec.alpha, n_sim, int(scenario_key(seed, _KEY_ASSURANCE_RANDOMIZED)),
+            sided=spec.sided, direction=direction,
+        )  # fmt: skip
+        table["assurance_sim"] = [e.value for e in est]
+        table["se"] = [e.se for e in est]
+    return pd.DataFrame(table)
 
 
 # ---------------------------------------------------------------------------
@@ -461,7 +514,9 @@ class FollowupResult:
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-compatible summary (what ``simtrial size --json`` prints)."""
-        out: dict[str, Any] = {"seed": self.seed, "followup": self.followup}
+        from simtrial import __version__
+
+        out: dict[str, Any] = {"version": __version__, "seed": self.seed, "followup": self.followup}
         if self.single_arm is not None:
             sa = self.single_arm
             out["single_arm"] = {
@@ -498,6 +553,7 @@ class FollowupResult:
                     "simulated": None if sim is None else {"value": sim.value, "se": sim.se},
                 },
                 "table": _records(asr.table),
+                "randomized": None if asr.randomized is None else _records(asr.randomized),
             }
         out["elapsed_seconds"] = self.elapsed_seconds
         return out
@@ -574,7 +630,11 @@ def size_followup(
         if fu.randomized is not None
         else None
     )
-    assur = assurance_curve(fu.assurance, single, seed=use_seed) if fu.assurance is not None and single else None
+    assur = (
+        assurance_curve(fu.assurance, single, seed=use_seed, randomized=fu.randomized)
+        if fu.assurance is not None and single is not None
+        else None
+    )
     return FollowupResult(
         followup=fu.model_dump(mode="json"),
         seed=int(use_seed),

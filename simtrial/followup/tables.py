@@ -31,6 +31,9 @@ _HEAD = {
     "analysis_months_mean": "months sim",
     "analysis_months_expected": "months expected",
     "power_schoenfeld": "Schoenfeld",
+    "power_design": "power at design rates",
+    "assurance_exact": "assurance exact",
+    "assurance_sim": "assurance sim",
 }
 
 
@@ -49,8 +52,8 @@ def _f(x: Any, digits: int = 3) -> str:
         return "-"
     if isinstance(x, float) and math.isnan(x):
         return "-"
-    if isinstance(x, (int,)) or (isinstance(x, float) and x.is_integer() and abs(x) >= 10):
-        return f"{int(x)}"
+    if isinstance(x, int):
+        return f"{x}"
     return f"{x:.{digits}f}"
 
 
@@ -131,6 +134,11 @@ def print_followup(result: Any, console: Any) -> None:
                 f"{cf['searched']} up to {cf['searched_up_to']} searched."
             )
         else:
+            if sp.analysis.mode == "events":
+                console.print(
+                    "With the analysis at a fixed number of deaths, power depends on the deaths, not on N; "
+                    "N sets how long the trial takes to reach them (months columns)."
+                )
             console.print(
                 f"[bold]Schoenfeld[/bold] ({cf['scope']}): {cf['schoenfeld_events']:.1f} -> "
                 f"{cf['schoenfeld_events_rounded']} deaths; patients: {_f(cf['patients'])} ({cf['rule']})."
@@ -148,6 +156,15 @@ def print_followup(result: Any, console: Any) -> None:
         for row in asr.table.to_dict(orient="records"):
             t.add_row(*[_f(row[c], 4) for c in asr.table.columns])
         console.print(t)
+        if asr.randomized is not None:
+            rt = asr.randomized
+            t = Table(title="Assurance of the randomized response trial (experimental rate from the prior, "
+                      "control rate fixed) against total N")  # fmt: skip
+            for c in rt.columns:
+                t.add_column(_HEAD.get(c, c.replace("_", " ")), justify="right")
+            for row in rt.to_dict(orient="records"):
+                t.add_row(*[_f(row[c], 4) for c in rt.columns])
+            console.print(t)
         d = asr.simon["design"]
         console.print(
             f"[bold]Simon design {d['r1']}/{d['n1']}, {d['r']}/{d['n']}:[/bold] assurance exact "

@@ -62,9 +62,22 @@ def run_local(base: dict[str, Any], cells: Iterable[Cell], *, n_jobs: int = 1, s
 
 
 def _worker_version() -> str:
+    """simtrial's version and a hash of its source files, as seen by this process.
+
+    Bit-identical results need identical code on every machine; the hash also
+    catches two checkouts that carry the same version number but differ.
+    """
+    import hashlib
+    from pathlib import Path
+
     import simtrial
 
-    return simtrial.__version__
+    root = Path(simtrial.__file__).parent
+    h = hashlib.blake2b(digest_size=6)
+    for path in sorted(root.rglob("*.py")):
+        h.update(path.relative_to(root).as_posix().encode())
+        h.update(path.read_bytes())
+    return f"{simtrial.__version__} (source {h.hexdigest()})"
 
 
 def _make_plugin() -> Any:
@@ -138,7 +151,8 @@ def run_dask(
         if versions - {expected}:
             raise ConfigError(
                 "--scheduler",
-                f"workers run simtrial {', '.join(sorted(versions))} but this is {expected}; install the same version",
+                f"workers run simtrial {', '.join(sorted(versions - {expected}))} but this is {expected}; "
+                "install the same simtrial on every machine",
             )
         client.register_plugin(_make_plugin())
         futures = [

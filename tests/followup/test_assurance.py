@@ -10,9 +10,11 @@ from simtrial.engine._rng import scenario_key
 from simtrial.followup.assurance import (
     assurance_simon,
     assurance_single_stage,
+    assurance_two_proportions,
     prior_from_trial,
     simulate_assurance_simon,
     simulate_assurance_single_stage,
+    simulate_assurance_two_proportions,
 )
 
 PRIORS = [
@@ -72,3 +74,34 @@ def test_simulated_assurance_is_reproducible(seed):
     a = simulate_assurance_single_stage(prior, [(20, 5), (30, 8)], 70_000, int(scenario_key(seed, 3)))
     b = simulate_assurance_single_stage(prior, [(20, 5), (30, 8)], 70_000, int(scenario_key(seed, 3)))
     assert a == b
+
+
+def _z_power_fixed_direction(p_c, p_e, n0, n1, alpha):
+    """Exact power of the one-sided (experimental > control) pooled z test, by a plain double loop."""
+    import math
+
+    crit = stats.norm.isf(alpha)
+    total = 0.0
+    for x0 in range(n0 + 1):
+        for x1 in range(n1 + 1):
+            pbar = (x0 + x1) / (n0 + n1)
+            v = pbar * (1 - pbar) * (1 / n0 + 1 / n1)
+            if v > 0 and (x1 / n1 - x0 / n0) / math.sqrt(v) > crit:
+                total += stats.binom.pmf(x0, n0, p_c) * stats.binom.pmf(x1, n1, p_e)
+    return total
+
+
+def test_randomized_assurance_equals_quadrature():
+    prior = PRIORS[1]
+    for n0, n1 in [(20, 20), (15, 30)]:
+        expected = _quad(prior, lambda p: _z_power_fixed_direction(0.1, p, n0, n1, 0.025))
+        assert assurance_two_proportions(prior, 0.1, n0, n1, 0.025) == pytest.approx(expected, abs=1e-10)
+
+
+def test_randomized_assurance_simulated_within_4_se(seed):
+    prior = PRIORS[0]
+    arms = [(30, 30), (50, 50), (40, 80)]
+    est = simulate_assurance_two_proportions(prior, 0.1, arms, 0.025, 40_000, int(scenario_key(seed, 4)))
+    for e, (n0, n1) in zip(est, arms):
+        assert e.exact == assurance_two_proportions(prior, 0.1, n0, n1, 0.025)
+        assert abs(e.value - e.exact) <= 4 * e.se

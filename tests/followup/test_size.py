@@ -117,3 +117,17 @@ def test_size_followup_on_the_shipped_config_is_reproducible(seed):
 def test_n_sim_override_is_validated():
     with pytest.raises(ConfigError, match="n_sim"):
         size_followup(load_config(FOLLOWUP), n_sim=5)
+
+
+def test_randomized_response_assurance_in_size_followup(seed):
+    raw = _raw()
+    raw["followup"]["randomized"] = {
+        "endpoint": "response", "response": {"control": 0.1, "experimental": 0.3},
+        "n_grid": {"min": 60, "max": 100, "step": 20}, "n_sim": 1000,
+    }  # fmt: skip
+    raw["followup"]["single_arm"]["simulate"] = False
+    res = size_followup(parse_config(raw), n_sim=4000, seed=seed)
+    rt = res.assurance.randomized
+    assert rt["n"].tolist() == [60, 80, 100]
+    assert np.all(np.abs(rt["assurance_sim"] - rt["assurance_exact"]) <= 4 * rt["se"])
+    assert res.to_dict()["assurance"]["randomized"][0]["n"] == 60
