@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from fractions import Fraction
 
 import numpy as np
-from scipy import optimize, stats
+from simtrial.design._lazy import optimize, stats
 
 from simtrial.design._checks import check_int, check_open_prob
 from simtrial.design.simon import SimonDesign

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
-from scipy import stats
+from simtrial.design._binom import binom_cdf, binom_pmf_rows, binom_sf_rows
 
 from simtrial.design._checks import check_closed_probs, check_int
 from simtrial.errors import DesignError
@@ -173,7 +173,7 @@ class SimonDesign:
         0.7360989291
         """
         arr, scalar = self._p(p)
-        return _scalar_or_array(stats.binom.cdf(self.r1, self.n1, arr), scalar)
+        return _scalar_or_array(binom_cdf(self.r1, self.n1, arr), scalar)
 
     def en(self, p: float | np.ndarray) -> float | np.ndarray:
         """Expected sample size ``n1 + (1 - PET(p)) * n2``.
@@ -184,7 +184,7 @@ class SimonDesign:
         15.0141203471
         """
         arr, scalar = self._p(p)
-        en = self.n1 + (1.0 - stats.binom.cdf(self.r1, self.n1, arr)) * self.n2
+        en = self.n1 + (1.0 - binom_cdf(self.r1, self.n1, arr)) * self.n2
         return _scalar_or_array(en, scalar)
 
     def p_reject(self, p: float | np.ndarray) -> float | np.ndarray:
@@ -221,7 +221,7 @@ class SimonDesign:
         [0.7361, 0.1493]
         """
         arr = np.atleast_1d(check_closed_probs("p", p)).astype(float).ravel()
-        pet = stats.binom.cdf(self.r1, self.n1, arr)
+        pet = binom_cdf(self.r1, self.n1, arr)
         rej = self._p_reject(arr)
         # Clip: the three outcome probabilities are computed separately and
         # their sum differs from 1 only by rounding.
@@ -260,14 +260,14 @@ class SimonDesign:
 
         pv = float(check_closed_probs("p", p))
         x1 = np.arange(self.n1 + 1)
-        b1 = stats.binom.pmf(x1, self.n1, pv)
+        b1 = binom_pmf_rows(self.n1, np.float64(pv))
         stage1 = pd.DataFrame(
             {"stage": 1, "responses": x1[: self.r1 + 1], "promising": False, "prob": b1[: self.r1 + 1]}
         )
         # Total X = X1 + X2 over continuing X1: a convolution of the truncated
         # stage-1 distribution with the stage-2 binomial.
         cont = np.where(x1 > self.r1, b1, 0.0)
-        b2 = stats.binom.pmf(np.arange(self.n2 + 1), self.n2, pv)
+        b2 = binom_pmf_rows(self.n2, np.float64(pv))
         total = np.convolve(cont, b2)
         xs = np.arange(self.r1 + 1, self.n + 1)
         stage2 = pd.DataFrame(
@@ -287,5 +287,9 @@ class SimonDesign:
         pp = p[..., None]
         # binom.sf(k) = P(X2 > k); it is 1 for k < 0 and 0 for k >= n2, which
         # covers stage-1 counts that already exceed r.
-        terms = stats.binom.pmf(x1, self.n1, pp) * stats.binom.sf(self.r - x1, self.n2, pp)
-        return terms.sum(axis=-1)
+        b1 = binom_pmf_rows(self.n1, p)[..., self.r1 + 1 :]
+        # P(X2 > r - x1): 1 when r - x1 < 0 (stage 1 alone already exceeds r).
+        sf2 = np.concatenate([binom_sf_rows(self.n2, p), np.zeros(p.shape + (1,))], axis=-1)
+        k = self.r - x1
+        tail = np.where(k < 0, 1.0, sf2[..., np.clip(k, 0, self.n2)])
+        return (b1 * tail).sum(axis=-1)
