@@ -179,6 +179,9 @@ def run(
     threads: Annotated[int | None, typer.Option("--threads", help="Numba threads (default: all cores).")] = None,
     out: Annotated[str | None, typer.Option("--out", help="Output folder (default: results/<config name>/).")] = None,
     replicates: Annotated[bool, typer.Option("--replicates", help="Also write replicates.parquet.")] = False,
+    report: Annotated[
+        bool, typer.Option("--report", help="Also write the protocol report (HTML, Markdown, figures) into OUT/report/.")
+    ] = False,
     json_out: JsonOpt = False,
 ) -> None:
     """Simulate a trial config at patient level and report its operating characteristics."""
@@ -207,6 +210,10 @@ def run(
         result = simulate(cfg, n_sim=n_sim, seed=seed, threads=threads, replicates=replicates,
                           progress=lambda k: bar.advance(task, k))
     folder = save_run(result, Path(out) if out else Path("results") / Path(config).stem)
+    if report:
+        from simtrial.report import write_report
+
+        write_report(result, folder / "report")
     if json_out:
         emit_json(run_json(result, config))
     else:
@@ -251,7 +258,7 @@ def sweep_cmd(
     scheduler: Annotated[
         str | None, typer.Option("--scheduler", help="tcp://HOST:PORT of a running dask scheduler (with --backend dask).")
     ] = None,
-    out: Annotated[str | None, typer.Option("--out", help="Output directory (default: out/SPEC-NAME).")] = None,
+    out: Annotated[str | None, typer.Option("--out", help="Output directory (default: results/SPEC-NAME/).")] = None,
     resume: Annotated[bool, typer.Option("--resume", help="Continue the sweep in --out, skipping finished cells.")] = False,
     progress: Annotated[bool, typer.Option("--progress/--no-progress", help="Show a progress bar on stderr.")] = True,
     json_out: JsonOpt = False,
@@ -263,7 +270,7 @@ def sweep_cmd(
     from simtrial.sweep.progress import cell_progress
 
     sweep_spec = load_sweep(spec)
-    out_dir = Path(out) if out else Path("out") / Path(spec).stem
+    out_dir = Path(out) if out else Path("results") / Path(spec).stem
     try:
         with cell_progress(enabled=progress and not json_out) as bar:
             outcome = run_sweep(

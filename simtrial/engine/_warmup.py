@@ -31,4 +31,7 @@ def warmup() -> None:
     """Run a two-replicate simulation so every kernel is compiled and cached."""
     from simtrial.engine.simulate import simulate
 
+    from simtrial.engine.followup_sim import warmup_followup
+
     simulate(warmup_config(), n_sim=2, seed=0, threads=1)
+    warmup_followup()

@@ -5,7 +5,7 @@ Typical use::
     from simtrial.sweep import load_sweep, run_sweep
 
     spec = load_sweep("configs/sweep_accrual_response.yaml")
-    outcome = run_sweep(spec, "out/sweep", n_jobs=2)
+    outcome = run_sweep(spec, "results/sweep", n_jobs=2)
     outcome.table        # tidy: cell x scenario x metric
 """
 
