@@ -15,24 +15,22 @@ import numpy as np
 
 from simtrial.model.units import DAYS_PER_MONTH
 
-__all__ = ["Packed", "pack_scenario", "REC_FIELDS", "NREC", "BIG_CYCLES"]
+__all__ = ["Packed", "pack_scenario", "REC_FIELDS", "NREC", "BIG_CYCLES", "threshold", "first_event_cdf"]
 
 # A "never" cycle count: larger than any max_cycles a config allows in practice.
 BIG_CYCLES = 1 << 40
 
 # fpar slots (float64)
-F_P_RESP = 0
-F_OS_SCALE_NR = 1
-F_OS_SCALE_R = 2
-F_OS_INV_SHAPE = 3
-F_P_WITHDRAW = 4
-F_LQ_WITHDRAW = 5
-F_CYCLE_LEN = 6
-F_HOLD = 7
-F_ACCRUAL_CAP = 8
-F_P_TOX_C1 = 9
-F_BIN_WIDTH = 10
-NF = 11
+F_OS_SCALE_NR = 0
+F_OS_SCALE_R = 1
+F_OS_INV_SHAPE = 2
+F_CYCLE_LEN = 3
+F_HOLD = 4
+F_ACCRUAL_CAP = 5
+F_BIN_WIDTH = 6
+F_INV_BIN_WIDTH = 7
+F_FULL_PER_DAY = 8
+NF = 9
 
 # ipar slots (int64)
 I_N1 = 0
@@ -52,7 +50,17 @@ I_TOX_EVERY = 13
 I_TOX_WINDOW = 14
 I_N_TIME_BINS = 15
 I_N_RDI_BINS = 16
-NI = 17
+I_RESP_THR = 17
+I_WD_MODE = 18
+I_N_ADM = 19
+NI = 20
+
+# Integer thresholds compare with the top 53 bits ``u53`` of a draw: ``u53 <
+# ceil(q * 2**53)`` holds exactly when the double ``u53 * 2**-53 < q``, so an
+# event of probability q costs one integer compare and no float conversion.
+TWO53 = 1 << 53
+# Mode of a draw-free variate: 0 means "draw from the table".
+MODE_DRAW = 0
 
 # Per-replicate record slots (float64; counts are exact integers).
 REC_FIELDS = (
@@ -94,27 +102,59 @@ class Packed(NamedTuple):
         End (days) of each accrual piece; the last is +inf.
     rate_val : float64[k]
         Enrolment rate (patients per day, after screen failures) of each piece.
-    p_lev : float64[L]
-        Per-cycle toxicity probability at each dose level (cycle >= 2 at level 0).
-    lq_lev : float64[L]
-        ``log1p(-p_lev)`` (0 where p_lev is 0 or 1; unused there).
+    rate_inv : float64[k]
+        ``1 / rate_val`` (0 where the rate is 0; unused there).
     dose_lev : float64[L]
         Dose per administration day of the toxicity drug at each level.
     admin_cum : int64[cycle_len + 1]
         Number of administration days of the toxicity drug on days 1..d.
     stop_x : int64[max_enrolled + 1]
         Toxic patients among the first m that stop the trial (huge when no check at m).
+    tox_thr : int64[L, max_cycles + 1]
+        ``tox_thr[l, k] = ceil(F_l(k) 2**53)``, ``F_l(k)`` the probability that
+        the first toxicity at level ``l`` comes within ``k`` cycles at that
+        level (column 0 unused).
+    tox_mode : int64[L]
+        ``MODE_DRAW`` where the level's first-toxicity cycle is drawn from
+        ``tox_thr``; otherwise that cycle itself, known without a draw
+        (1 when certain in cycle 1, ``BIG_CYCLES`` when impossible).
+    wd_thr : int64[max_cycles + 1]
+        ``ceil(W(k) 2**53)``, ``W(k)`` the probability of withdrawal within
+        ``k`` cycles (drawn when ``ipar[I_WD_MODE] == MODE_DRAW``).
     """
 
     fpar: np.ndarray
     ipar: np.ndarray
     rate_end: np.ndarray
     rate_val: np.ndarray
-    p_lev: np.ndarray
-    lq_lev: np.ndarray
+    rate_inv: np.ndarray
     dose_lev: np.ndarray
     admin_cum: np.ndarray
     stop_x: np.ndarray
+    tox_thr: np.ndarray
+    tox_mode: np.ndarray
+    wd_thr: np.ndarray
+
+
+def threshold(q: float) -> int:
+    """``ceil(q * 2**53)``: the integer threshold of a probability ``q`` in [0, 1].
+
+    Multiplying by a power of two is exact, so ``u53 < threshold(q)`` if and
+    only if ``u53 * 2**-53 < q`` for every 53-bit integer ``u53``.
+    """
+    return int(math.ceil(q * float(TWO53)))
+
+
+def first_event_cdf(p_first: float, p_later: float, max_cycles: int) -> np.ndarray:
+    """``F(k)``, k = 0..max_cycles: P(first event within k cycles).
+
+    The event has probability ``p_first`` in cycle 1 and ``p_later`` in each
+    later cycle, independently: ``F(k) = 1 - (1 - p_first)(1 - p_later)**(k-1)``.
+    """
+    out = np.zeros(max_cycles + 1, dtype=np.float64)
+    for k in range(1, max_cycles + 1):
+        out[k] = 1.0 - (1.0 - p_first) * (1.0 - p_later) ** (k - 1)
+    return out
 
 
 def _max_enrolled(config: Any, design: Any) -> int:
@@ -199,7 +239,6 @@ def pack_scenario(config: Any, design: Any, index: int) -> Packed:
     fpar = np.zeros(NF, dtype=np.float64)
     ipar = np.zeros(NI, dtype=np.int64)
 
-    fpar[F_P_RESP] = sc.p_response
     surv = config.survival
     if surv is not None:
         median = sc.os_median if sc.os_median is not None else surv.median
@@ -211,30 +250,49 @@ def pack_scenario(config: Any, design: Any, index: int) -> Packed:
         fpar[F_OS_SCALE_R] = scale * surv.hr_responders ** (-1.0 / k)
         fpar[F_OS_INV_SHAPE] = 1.0 / k
         ipar[I_HAS_SURV] = 1
-    pw = ev.withdrawal_per_cycle
-    fpar[F_P_WITHDRAW] = pw
-    fpar[F_LQ_WITHDRAW] = math.log1p(-pw) if 0.0 < pw < 1.0 else 0.0
     fpar[F_CYCLE_LEN] = tr.cycle_length
     fpar[F_HOLD] = tox.hold
     fpar[F_ACCRUAL_CAP] = config.enrollment.max_duration if config.enrollment.max_duration is not None else np.inf
-    fpar[F_P_TOX_C1] = min(1.0, sc.p_tox * tox.cycle1_factor)
     horizon = _time_horizon(config, design, max_enrolled)
     fpar[F_BIN_WIDTH] = horizon / N_TIME_BINS
+    fpar[F_INV_BIN_WIDTH] = N_TIME_BINS / horizon
 
+    max_c = int(tr.max_cycles)
     drug = tr.drugs[config.tox_drug_index()]
     ladder = np.array([drug.dose, *drug.reductions], dtype=np.float64)
     p_lev = np.minimum(1.0, sc.p_tox * (ladder / ladder[0]) ** tox.dose_exponent)
-    lq_lev = np.array([math.log1p(-p) if 0.0 < p < 1.0 else 0.0 for p in p_lev], dtype=np.float64)
+    p_c1 = min(1.0, sc.p_tox * tox.cycle1_factor)
+    tox_thr = np.zeros((len(ladder), max_c + 1), dtype=np.int64)
+    tox_mode = np.zeros(len(ladder), dtype=np.int64)
+    for lev, p in enumerate(p_lev):
+        # Level 0 may have its own cycle-1 probability; later levels do not.
+        pf = p_c1 if lev == 0 else float(p)
+        tox_thr[lev] = [threshold(f) for f in first_event_cdf(pf, float(p), max_c)]
+        # A draw is spent at level 0 whenever toxicity is possible there, and
+        # at a reduced level only when its first-toxicity cycle is uncertain.
+        if lev == 0:
+            tox_mode[lev] = MODE_DRAW if (pf > 0.0 or p > 0.0) else BIG_CYCLES
+        else:
+            tox_mode[lev] = MODE_DRAW if 0.0 < p < 1.0 else (1 if p >= 1.0 else BIG_CYCLES)
+    pw = float(ev.withdrawal_per_cycle)
+    wd_thr = np.array([threshold(f) for f in first_event_cdf(pw, pw, max_c)], dtype=np.int64)
+    ipar[I_WD_MODE] = MODE_DRAW if 0.0 < pw < 1.0 else (1 if pw >= 1.0 else BIG_CYCLES)
+    ipar[I_RESP_THR] = threshold(sc.p_response)
+
     cyc = int(round(tr.cycle_length))
     on = np.zeros(cyc + 1, dtype=np.int64)
     on[np.array(drug.days, dtype=np.int64)] = 1
     admin_cum = np.cumsum(on).astype(np.int64)
+    n_adm = int(admin_cum[cyc])
+    ipar[I_N_ADM] = n_adm
+    # Planned dose per day of a hold at full dose (planned dose keeps running).
+    fpar[F_FULL_PER_DAY] = ladder[0] * n_adm / tr.cycle_length
 
     ipar[I_N1] = design.n1
     ipar[I_R1] = design.r1
     ipar[I_N2] = design.n - design.n1
     ipar[I_R] = design.r
-    ipar[I_MAX_CYCLES] = tr.max_cycles
+    ipar[I_MAX_CYCLES] = max_c
     ipar[I_ASSESS] = config.response.assess_after_cycles
     ipar[I_DISCONTINUE] = 1 if tox.on_event == "discontinue" else 0
     ipar[I_MAX_EVENTS] = tox.max_events if tox.max_events is not None else BIG_CYCLES
@@ -254,15 +312,20 @@ def pack_scenario(config: Any, design: Any, index: int) -> Packed:
         t = t + piece.duration if piece.duration is not None else np.inf
         ends.append(t)
         vals.append(piece.per_month * (1.0 - enr.screen_fail) / DAYS_PER_MONTH)
+    rate_val = np.array(vals, dtype=np.float64)
+    # Multiplying by the reciprocal is cheaper than dividing, per arrival.
+    rate_inv = np.array([1.0 / v if v > 0.0 else 0.0 for v in vals], dtype=np.float64)
 
     return Packed(
         fpar=fpar,
         ipar=ipar,
         rate_end=np.array(ends, dtype=np.float64),
-        rate_val=np.array(vals, dtype=np.float64),
-        p_lev=p_lev.astype(np.float64),
-        lq_lev=lq_lev,
+        rate_val=rate_val,
+        rate_inv=rate_inv,
         dose_lev=ladder,
         admin_cum=admin_cum,
         stop_x=tox_stop_thresholds(rule, max_enrolled),
+        tox_thr=tox_thr,
+        tox_mode=tox_mode,
+        wd_thr=wd_thr,
     )
