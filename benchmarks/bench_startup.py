@@ -62,6 +62,15 @@ def _time_commands(commands: dict[str, str], env: dict[str, str], runs: int) -> 
     return out
 
 
+def _run(cmd: list[str], env: dict[str, str]) -> float:
+    """Run ``cmd`` once; wall seconds. A failure shows the command's own stderr."""
+    t0 = time.perf_counter()
+    proc = subprocess.run(cmd, env=env, cwd=str(ROOT), capture_output=True, text=True)
+    if proc.returncode != 0:
+        raise SystemExit(f"{' '.join(cmd)} failed (exit {proc.returncode}):\n{proc.stderr[-3000:]}")
+    return time.perf_counter() - t0
+
+
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--runs", type=int, default=10)
@@ -72,12 +81,8 @@ def main(argv: list[str] | None = None) -> int:
     simtrial = str(Path(py).with_name("simtrial"))
     with tempfile.TemporaryDirectory() as tmp:
         env = dict(os.environ, NUMBA_CACHE_DIR=str(Path(tmp) / "numba-cache"))
-        t0 = time.perf_counter()
-        subprocess.run([simtrial, "warmup"], env=env, cwd=str(ROOT), check=True, capture_output=True)
-        cold_warmup = time.perf_counter() - t0
-        t0 = time.perf_counter()
-        subprocess.run([simtrial, "warmup"], env=env, cwd=str(ROOT), check=True, capture_output=True)
-        warm_warmup = time.perf_counter() - t0
+        cold_warmup = _run([simtrial, "warmup"], env)
+        warm_warmup = _run([simtrial, "warmup"], env)
 
         out_dir = Path(tmp) / "out"
         run_cmd = (f"{shlex.quote(simtrial)} run {shlex.quote(str(REFERENCE_CONFIG))} --n-sim {SMALL_N_SIM} "

@@ -33,7 +33,6 @@ def test_floor_draws_the_mean_count_per_replicate(seed):
     # exactly those doubles, drawn here one replicate at a time.
     n, num, den = 1000, 7, 3
     state = np.empty(2, dtype=np.uint64)
-    expected = 0.0
     per_chunk = []
     chunk = 64
     for lo in range(0, n, chunk):
@@ -49,15 +48,14 @@ def test_floor_draws_the_mean_count_per_replicate(seed):
 
 def test_engine_draw_count_is_three_per_patient(seed):
     """Reference model: one arrival, one response and one toxicity draw per patient."""
-    from simtrial.engine._kernels import simulate_replicate
-    from simtrial.engine.pack import I_MAX_ENROLLED, NPAT, NREC, R_ENROLLED, pack_scenario
+    from bench_engine import replicate_fn
+
+    from simtrial.engine.pack import R_ENROLLED, pack_scenario
 
     cfg = load_config(ROOT / "benchmarks" / "reference.yaml")
     for idx in range(len(cfg.scenarios)):
         packed = pack_scenario(cfg, cfg.resolved_design(), idx)
-        me = int(packed.ipar[I_MAX_ENROLLED])
-        scratch = (np.empty(me + 1), np.empty((me + 1, NPAT)), np.empty(10), np.empty(9), np.empty(4),
-                   np.empty(NREC))
+        simulate_replicate, scratch = replicate_fn(packed)
         enrolled = []
 
         def run_one(state, _i, packed=packed, scratch=scratch):
