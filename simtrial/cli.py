@@ -423,12 +423,38 @@ def _save_size_plots(result: Any, out_dir: str) -> list[Any]:
 
 
 def main(argv: list[str] | None = None) -> None:
-    """Console-script entry point: run the app, turning user errors into exit 2."""
+    """Console-script entry point: run the app, turning user errors into one line and exit 2.
+
+    Usage errors found by the parser (a missing option, a value that is not a
+    number) get the same one-line form as errors found by simtrial itself.
+    """
+    try:  # recent typer releases vendor click as typer._click
+        from typer._click import exceptions as click_exc
+    except ImportError:  # pragma: no cover - older typer on upstream click
+        from click import exceptions as click_exc
+
     try:
-        app(args=argv, standalone_mode=True)
+        code = app(args=argv, prog_name="simtrial", standalone_mode=False)
+    except click_exc.NoArgsIsHelpError as exc:
+        # With rich installed the help has already been printed while the
+        # exception was built, and its message is empty.
+        if exc.format_message().strip():
+            typer.echo(exc.format_message())
+        sys.exit(2)
+    except click_exc.UsageError as exc:
+        where = exc.ctx.command_path if exc.ctx else "simtrial"
+        typer.echo(f"simtrial: error: {exc.format_message()} (see '{where} --help')", err=True)
+        sys.exit(2)
+    except click_exc.ClickException as exc:
+        typer.echo(f"simtrial: error: {exc.format_message()}", err=True)
+        sys.exit(exc.exit_code)
+    except (typer.Abort, KeyboardInterrupt):
+        typer.echo("simtrial: aborted", err=True)
+        sys.exit(130)
     except SimtrialError as exc:
         typer.echo(f"simtrial: error: {exc}", err=True)
         sys.exit(2)
+    sys.exit(code if isinstance(code, int) else 0)
 
 
 if __name__ == "__main__":  # pragma: no cover
