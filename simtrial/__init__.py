@@ -64,6 +64,8 @@ _EXPORTS: dict[str, str] = {
     "plot_sweep_lines": "simtrial.plots",
     "plot_sweep_heatmap": "simtrial.plots",
     "write_report": "simtrial.report",
+    "write_sweep_report": "simtrial.report",
+    "load_finished_sweep": "simtrial.report",
     # errors
     "SimtrialError": "simtrial.errors",
     "ConfigError": "simtrial.errors",

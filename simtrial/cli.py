@@ -323,20 +323,37 @@ def sweep_cmd(
 
 @app.command()
 def report(
-    results_dir: Annotated[str, typer.Argument(help="Folder written by `simtrial run` (holds result.json).")],
+    results_dir: Annotated[
+        str, typer.Argument(help="Folder written by `simtrial run` (result.json) or `simtrial sweep` (manifest.json).")
+    ],
     out: Annotated[
         str | None, typer.Option("--out", "-o", help="Where to write the report [default: RESULTS_DIR/report].")
     ] = None,
+    spec: Annotated[
+        str | None,
+        typer.Option("--spec", help="Sweep folders only: the sweep's spec file, if it has moved since the sweep ran."),
+    ] = None,
     json_out: JsonOpt = False,
 ) -> None:
-    """Write the design-justification report: HTML (self-contained), Markdown + PNG, and PDF figures."""
+    """Write the design-justification report of a run or a sweep: HTML (self-contained), Markdown + PNG, PDF figures."""
     from pathlib import Path
 
-    from simtrial.io import load_run
-    from simtrial.report import write_report
+    from simtrial.report import is_sweep_dir
 
     out_dir = Path(results_dir) / "report" if out is None else Path(out)
-    paths = write_report(load_run(results_dir), out_dir)
+    if is_sweep_dir(results_dir):
+        from simtrial.report import load_finished_sweep, write_sweep_report
+        from simtrial.sweep import load_sweep
+
+        sweep = load_finished_sweep(results_dir, spec=None if spec is None else load_sweep(spec))
+        paths = write_sweep_report(sweep, out_dir)
+    elif spec is not None:
+        fail(f"--spec: only for a sweep folder (with manifest.json); {results_dir} is not one")
+    else:
+        from simtrial.io import load_run
+        from simtrial.report import write_report
+
+        paths = write_report(load_run(results_dir), out_dir)
     if json_out:
         emit_json({k: str(v) for k, v in paths.items()})
     else:

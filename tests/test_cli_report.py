@@ -56,3 +56,75 @@ def test_bad_results_dir_is_one_line_and_exit_2(tmp_path, make, message):
     assert message in out.stderr
     assert out.stderr.count("\n") == 1
     assert "Traceback" not in out.output + out.stderr
+
+
+# --- sweep folders -------------------------------------------------------------------
+
+SWEEP_SPEC = {
+    "base": "binomial.yaml",
+    "sweep": {"seed": 11, "fixed": {"simulation.n_sim": 200}, "axes": {"enrollment.rates.0.per_month": [1, 4]}},
+}
+
+
+@pytest.fixture(scope="module")
+def sweep_dir(tmp_path_factory):
+    import shutil
+
+    import yaml
+
+    root = tmp_path_factory.mktemp("sweep")
+    shutil.copy(CONFIGS / "binomial.yaml", root / "binomial.yaml")
+    spec = root / "sweep.yaml"
+    spec.write_text(yaml.safe_dump(SWEEP_SPEC), encoding="utf-8")
+    out = runner.invoke(app, ["sweep", str(spec), "--out", str(root / "out"), "--no-progress", "--json"])
+    assert out.exit_code == 0, out.output
+    return root / "out"
+
+
+def test_report_of_a_sweep_folder(sweep_dir):
+    out = runner.invoke(app, ["report", str(sweep_dir), "--json"])
+    assert out.exit_code == 0, out.output
+    paths = {k: Path(v) for k, v in json.loads(out.stdout).items()}
+    assert paths["html"] == sweep_dir / "report" / "report.html"
+    # One axis: P(promising) and mean duration against it, no heatmap.
+    assert sorted(k for k in paths if k.endswith(".pdf")) == [
+        "duration_mean_months_vs_enrollment_rates_0_per_month.pdf", "p_promising_vs_enrollment_rates_0_per_month.pdf"]
+    html = paths["html"].read_text(encoding="utf-8")
+    assert "parameter sweep" in html and '<table id="table-cells">' in html and "sweep seed 11" in html
+
+
+def test_report_of_an_unfinished_sweep_is_one_line_and_exit_2(sweep_dir, tmp_path):
+    import shutil
+
+    partial = tmp_path / "partial"
+    shutil.copytree(sweep_dir, partial, ignore=shutil.ignore_patterns("report"))
+    (partial / "sweep.parquet").unlink()
+    out = runner.invoke(app, ["report", str(partial)])
+    assert out.exit_code == 2
+    assert "unfinished sweep (2 of 2 cells done)" in out.stderr and "--resume" in out.stderr
+    assert out.stderr.count("\n") == 1
+    assert "Traceback" not in out.output + out.stderr
+    assert not (partial / "report").exists()
+
+
+def test_report_of_a_broken_sweep_manifest_is_one_line_and_exit_2(tmp_path):
+    (tmp_path / "manifest.json").write_text("{", encoding="utf-8")
+    out = runner.invoke(app, ["report", str(tmp_path)])
+    assert out.exit_code == 2
+    assert "manifest.json is not valid JSON" in out.stderr
+    assert out.stderr.count("\n") == 1
+    assert "Traceback" not in out.output + out.stderr
+
+
+def test_report_spec_of_another_sweep_is_refused(sweep_dir, tmp_path):
+    import shutil
+
+    import yaml
+
+    shutil.copy(CONFIGS / "binomial.yaml", tmp_path / "binomial.yaml")
+    other = {**SWEEP_SPEC, "sweep": {**SWEEP_SPEC["sweep"], "seed": 12}}
+    (tmp_path / "other.yaml").write_text(yaml.safe_dump(other), encoding="utf-8")
+    out = runner.invoke(app, ["report", str(sweep_dir), "--spec", str(tmp_path / "other.yaml"), "--out", str(tmp_path)])
+    assert out.exit_code == 2
+    assert "--spec: " in out.stderr and "describes a different sweep" in out.stderr
+    assert out.stderr.count("\n") == 1 and "Traceback" not in out.output + out.stderr

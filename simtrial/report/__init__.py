@@ -14,10 +14,16 @@ from typing import Any
 from simtrial.report.build import build_report, search_for
 from simtrial.report.document import Document, Figure, Heading, Paragraph, Table, render_html, render_markdown
 from simtrial.report.statistical import statistical_considerations
+from simtrial.report.sweep import FinishedSweep, build_sweep_report, is_sweep_dir, load_finished_sweep
 from simtrial.report.tables import conduct_table, design_table, designs_compared_table, oc_table
 
 __all__ = [
     "write_report",
+    "write_sweep_report",
+    "build_sweep_report",
+    "load_finished_sweep",
+    "is_sweep_dir",
+    "FinishedSweep",
     "build_report",
     "search_for",
     "render_html",
@@ -57,10 +63,34 @@ def write_report(result: Any, out_dir: str | os.PathLike[str], *, search: Any = 
     dict of str to pathlib.Path
         ``"html"``, ``"markdown"`` and ``"<figure>.png"`` / ``"<figure>.pdf"``.
     """
+    return _write_document(build_report(result, search=search), out_dir)
+
+
+def write_sweep_report(sweep: FinishedSweep, out_dir: str | os.PathLike[str]) -> dict[str, Path]:
+    """Write the report of a finished sweep into ``out_dir``.
+
+    The same files as :func:`write_report`: ``report.html`` (self-contained),
+    ``report.md`` with ``figures/<name>.png``, and ``figures/<name>.pdf``.
+
+    Parameters
+    ----------
+    sweep : FinishedSweep
+        From :func:`load_finished_sweep`.
+    out_dir : path-like
+        Created if missing.
+
+    Returns
+    -------
+    dict of str to pathlib.Path
+        ``"html"``, ``"markdown"`` and ``"<figure>.png"`` / ``"<figure>.pdf"``.
+    """
+    return _write_document(build_sweep_report(sweep), out_dir)
+
+
+def _write_document(doc: Document, out_dir: str | os.PathLike[str]) -> dict[str, Path]:
     from simtrial.io import write_bytes, write_text
 
     out = Path(out_dir)
-    doc = build_report(result, search=search)
     paths: dict[str, Path] = {}
     for fig in doc.figures:
         paths[f"{fig.name}.png"] = write_bytes(out / FIGURE_DIR / f"{fig.name}.png", fig.png)

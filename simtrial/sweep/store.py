@@ -27,7 +27,7 @@ from simtrial.errors import ConfigError
 from simtrial.sweep.grid import Cell
 from simtrial.sweep.spec import SweepSpec
 
-__all__ = ["SweepStore", "MANIFEST", "TABLE_COLUMNS"]
+__all__ = ["SweepStore", "MANIFEST", "TABLE_COLUMNS", "load_sweep_outcome", "read_manifest", "cell_file_info"]
 
 MANIFEST = "manifest.json"
 _FORMAT = 1
@@ -204,3 +204,69 @@ class SweepStore:
         pq_path = atomic_write(self.out_dir / "sweep.parquet", lambda p: table.to_parquet(p, index=False))
         csv_path = atomic_write(self.out_dir / "sweep.csv", lambda p: table.to_csv(p, index=False))
         return pq_path, csv_path
+
+
+def load_sweep_outcome(out_dir: str | os.PathLike[str]) -> Any:
+    """Read a finished sweep directory back as a :class:`~simtrial.sweep.SweepOutcome`.
+
+    Parameters
+    ----------
+    out_dir : path-like
+        A directory written by :func:`simtrial.sweep.run_sweep`.
+
+    Returns
+    -------
+    SweepOutcome
+        ``table`` from ``sweep.parquet``; every cell counts as ``skipped``
+        (nothing was computed by this call); ``elapsed_seconds`` is the sum
+        of the cells' simulation times.
+
+    Raises
+    ------
+    ConfigError
+        If there is no readable manifest, or the sweep is unfinished (no
+        ``sweep.parquet`` yet, or a table that does not hold every planned
+        cell): the message says how to finish it with ``--resume``.
+    """
+    from simtrial.sweep.run import SweepOutcome  # run.py imports this module
+
+    out = Path(out_dir)
+    manifest = read_manifest(out)
+    ids = [c["id"] for c in manifest.get("cells", [])]
+    done = sum((out / "cells" / f"{i}.parquet").exists() for i in ids)
+    resume = f"finish it with `simtrial sweep {manifest.get('source') or 'SPEC'} --out {out} --resume`"
+    if not (out / "sweep.parquet").exists():
+        raise ConfigError("", f"{out} holds an unfinished sweep ({done} of {len(ids)} cells done); {resume}")
+    table = pd.read_parquet(out / "sweep.parquet")
+    if list(dict.fromkeys(table["cell_id"].astype(str))) != ids:
+        raise ConfigError("", f"{out / 'sweep.parquet'} does not match the cells in {MANIFEST}; {resume}")
+    elapsed = sum(float(cell_file_info(out / "cells" / f"{i}.parquet").get("elapsed_seconds", 0.0)) for i in ids)
+    return SweepOutcome(
+        out_dir=out, table=table, n_cells=len(ids), computed=(), skipped=tuple(ids), elapsed_seconds=elapsed
+    )
+
+
+def read_manifest(out_dir: str | os.PathLike[str]) -> dict[str, Any]:
+    """The ``manifest.json`` of a sweep directory (ConfigError when missing or unreadable)."""
+    from simtrial.io import read_text
+
+    path = Path(out_dir) / MANIFEST
+    try:
+        data = json.loads(read_text(path))
+    except ValueError as exc:
+        if isinstance(exc, ConfigError):
+            raise
+        raise ConfigError("", f"{path} is not valid JSON") from None
+    if not isinstance(data, dict) or "cells" not in data or "axes" not in data:
+        raise ConfigError("", f"{path} is not a sweep manifest")
+    return data
+
+
+def cell_file_info(path: str | os.PathLike[str]) -> dict[str, Any]:
+    """The metadata stored in a finished cell file (id, seed, n_sim, elapsed_seconds, version); {} if absent."""
+    import pyarrow.parquet as pq
+
+    try:
+        return json.loads((pq.read_schema(path).metadata or {})[_META_KEY])
+    except (OSError, KeyError, ValueError):
+        return {}
