@@ -5,10 +5,21 @@ layout). Time is in days from the trial's opening.
 
 Random draws, in order, per replicate: for each enrolment attempt one
 arrival draw; then for the enrolled patient one response draw, one survival
-draw (if a survival model), one withdrawal draw (if withdrawal > 0), one draw
-for the cycle of the first toxicity at the starting dose (if toxicity is
-possible) and one more at each reduced level reached. Nothing is drawn per
-cycle: the cycle of the first event at a level is geometric.
+draw (if a survival model), one withdrawal draw (if 0 < withdrawal < 1), one
+draw for the cycle of the first toxicity at the starting dose (if toxicity is
+possible) and one more at each reduced level reached whose toxicity is
+uncertain. Every variate uses exactly one draw:
+
+* an event of probability q: ``u53 < ceil(q 2**53)`` (``u53`` the top 53 bits);
+* the cycle of a first event: the least k with ``u53 < ceil(F(k) 2**53)``,
+  ``F`` the precomputed distribution over the treatment's cycles ("never"
+  when beyond the last cycle), so no logarithm is needed;
+* an exponential: ``-log(1 - u)``, u the double of the top 53 bits.
+
+Treatment is simulated one dose level at a time, not one cycle at a time:
+the first event at a level (toxicity, withdrawal, last cycle or death) ends
+the level's run of cycles, and the end of a level's k-th cycle is
+``start + k * cycle_length``.
 """
 
 from __future__ import annotations
@@ -16,20 +27,17 @@ from __future__ import annotations
 import numpy as np
 from numba import njit, prange
 
-from simtrial.engine._rng import next_double, seed_stream
+from simtrial.engine._rng import double_of, seed_stream, step, u53_of
 from simtrial.engine.pack import (
     BIG_CYCLES,
     F_ACCRUAL_CAP,
-    F_BIN_WIDTH,
     F_CYCLE_LEN,
+    F_FULL_PER_DAY,
     F_HOLD,
-    F_LQ_WITHDRAW,
+    F_INV_BIN_WIDTH,
     F_OS_INV_SHAPE,
     F_OS_SCALE_NR,
     F_OS_SCALE_R,
-    F_P_RESP,
-    F_P_TOX_C1,
-    F_P_WITHDRAW,
     I_ASSESS,
     I_DISCONTINUE,
     I_HAS_SURV,
@@ -38,6 +46,7 @@ from simtrial.engine.pack import (
     I_MAX_EVENTS,
     I_N1,
     I_N2,
+    I_N_ADM,
     I_N_LEVELS,
     I_N_RDI_BINS,
     I_N_TIME_BINS,
@@ -45,8 +54,11 @@ from simtrial.engine.pack import (
     I_R,
     I_R1,
     I_REPLACE,
+    I_RESP_THR,
     I_TOX_EVERY,
     I_TOX_WINDOW,
+    I_WD_MODE,
+    MODE_DRAW,
     NPAT,
     NREC,
     PAT_DEATH,
@@ -72,10 +84,12 @@ from simtrial.engine.pack import (
 
 __all__ = ["simulate_replicate", "run_chunks", "collect_patients", "make_scratch"]
 
-# Patient outcome slots written by _patient.
-_P_EVAL, _P_RESP, _P_KNOWN, _P_DEATH, _P_TOX, _P_WTOX, _P_WKNOWN, _P_RDI, _P_DOSE, _P_DIED = range(10)
+# Sizes of the reserved scratch arrays of simulate_replicate's signature.
 NPOUT = 10
-_BIGF = 1e12
+_NACC = 9
+_NST = 4
+# Above this many cycles the first-event table is searched by bisection.
+_LINEAR_MAX = 16
 
 
 def make_scratch(packed):
@@ -85,260 +99,303 @@ def make_scratch(packed):
     after ``seed_stream(state, key, replicate)``.
     """
     n = int(packed.ipar[I_MAX_ENROLLED]) + 1
-    return (np.empty(n), np.empty((n, NPAT)), np.empty(NPOUT), np.empty(9), np.empty(4), np.empty(NREC))
+    return (np.empty(n), np.empty((n, NPAT)), np.empty(NPOUT), np.empty(_NACC), np.empty(_NST), np.empty(NREC))
 
 
 @njit(cache=True, inline="always")
-def _cycles_to_event(u, lq):
-    """Geometric number of cycles (>= 1) to the first event, from uniform ``u``.
+def _first_event(u, thr, row, max_c):
+    """Least k in 1..max_c with ``u < thr[row, k]``, else ``BIG_CYCLES`` (never within the course).
 
-    ``lq = log1p(-p)`` with 0 < p < 1. Inverse transform:
-    ``1 + floor(log1p(-u) / log1p(-p))``; capped so it fits an int64.
+    ``thr[row]`` is non-decreasing (a distribution function times 2**53), so
+    the answer is the inverse CDF at ``u`` restricted to the course. Rows
+    are indexed in place: a row view would cost reference counting.
     """
-    x = np.log1p(-u) / lq
-    if x >= _BIGF:
+    if max_c <= _LINEAR_MAX:
+        # Count the thresholds at or below u: no data-dependent branch, so no
+        # mispredictions on the random cycle (they would cost more than the loop).
+        k = 1
+        for j in range(1, max_c + 1):
+            k += u >= thr[row, j]
+        return k if k <= max_c else BIG_CYCLES
+    if u >= thr[row, max_c]:
         return BIG_CYCLES
-    return 1 + np.int64(np.floor(x))
+    lo = 0  # thr[row, 0] = 0 <= u
+    hi = max_c  # u < thr[row, hi]
+    while hi - lo > 1:
+        mid = (lo + hi) >> 1
+        if u < thr[row, mid]:
+            hi = mid
+        else:
+            lo = mid
+    return hi
 
 
 @njit(cache=True, inline="always")
-def _next_arrival(state, t, rate_end, rate_val):
+def _patient_consts(fpar, ipar, dose_lev):
+    """The scalars :func:`_patient` reads, loaded once per replicate.
+
+    Held in registers, they are not reloaded after every store into the
+    scratch arrays (which the compiler cannot prove do not alias them).
+    """
+    return (fpar[F_CYCLE_LEN], ipar[I_MAX_CYCLES], ipar[I_RESP_THR], ipar[I_HAS_SURV] == 1, fpar[F_OS_SCALE_R],
+            fpar[F_OS_SCALE_NR], fpar[F_OS_INV_SHAPE], ipar[I_WD_MODE], ipar[I_ASSESS], ipar[I_TOX_WINDOW],
+            ipar[I_N_ADM], ipar[I_DISCONTINUE] == 1, ipar[I_MAX_EVENTS], ipar[I_N_LEVELS] - 1, fpar[F_HOLD],
+            fpar[F_FULL_PER_DAY], dose_lev[0], ipar[I_TOX_EVERY] > 0,
+            ipar[I_DISCONTINUE] == 1 or ipar[I_MAX_EVENTS] <= 1 or ipar[I_N_LEVELS] == 1)
+
+
+@njit(cache=True, inline="always")
+def _next_arrival(s0, s1, t, rate_end, rate_val, rate_inv):
     """Next Poisson arrival after ``t`` with piecewise-constant rates (one draw).
 
     A unit exponential is spent across the pieces (the inverse of the
     cumulative intensity); the last piece is open-ended with a positive rate.
+    Returns ``(arrival, s0, s1)``.
     """
-    e = -np.log1p(-next_double(state))
+    x, s0, s1 = step(s0, s1)
+    e = -np.log(1.0 - double_of(x))
     j = 0
     while rate_end[j] <= t:
         j += 1
     while True:
         lam = rate_val[j]
         if lam > 0.0:
-            dt = e / lam
-            if t + dt < rate_end[j]:
-                return t + dt
+            a = t + e * rate_inv[j]
+            if a < rate_end[j]:
+                return a, s0, s1
             e -= (rate_end[j] - t) * lam
         t = rate_end[j]
         j += 1
 
 
 @njit(cache=True, inline="always")
-def _patient(state, enroll, fpar, ipar, p_lev, lq_lev, dose_lev, admin_cum, pout):
-    """Simulate one patient's course from enrolment; write outcomes into ``pout``."""
-    clen = fpar[F_CYCLE_LEN]
-    iclen = np.int64(clen)
-    responder = next_double(state) < fpar[F_P_RESP]
+def _patient(s0, s1, enroll, cp, dose_lev, admin_cum, tox_thr, tox_mode, wd_thr):
+    """Simulate one patient's course from enrolment.
+
+    Returns
+    -------
+    tuple
+        ``(evaluable, responder counted, time the outcome is known, death
+        time, any toxicity, toxicity within the monitoring window, time the
+        window outcome is known, relative dose intensity, dose delivered,
+        died on treatment, s0, s1)``.
+    """
+    (clen, max_c, resp_thr, has_surv, scale_r, scale_nr, inv_k, wd_mode, assess_c, window, n_adm, discontinue,
+     max_events, last_level, hold, full_per_day, d0, monitor, one_level) = cp
+    x, s0, s1 = step(s0, s1)
+    responder = u53_of(x) < resp_thr
     death = np.inf
-    if ipar[I_HAS_SURV] == 1:
-        u = next_double(state)
-        scale = fpar[F_OS_SCALE_R] if responder else fpar[F_OS_SCALE_NR]
-        h = -np.log1p(-u)
-        inv_k = fpar[F_OS_INV_SHAPE]
+    if has_surv:
+        x, s0, s1 = step(s0, s1)
+        h = -np.log(1.0 - double_of(x))
+        scale = scale_r if responder else scale_nr
         # x ** 1.0 == x exactly: skip pow for the exponential.
         death = enroll + scale * (h if inv_k == 1.0 else h ** inv_k)
-    pw = fpar[F_P_WITHDRAW]
-    withdraw_cycle = BIG_CYCLES
-    if pw >= 1.0:
-        withdraw_cycle = 1
-    elif pw > 0.0:
-        withdraw_cycle = _cycles_to_event(next_double(state), fpar[F_LQ_WITHDRAW])
+    withdraw = wd_mode
+    if withdraw == MODE_DRAW:
+        x, s0, s1 = step(s0, s1)
+        withdraw = _first_event(u53_of(x), wd_thr, 0, max_c)
+    tox_at = tox_mode[0]
+    if tox_at == MODE_DRAW:
+        x, s0, s1 = step(s0, s1)
+        tox_at = _first_event(u53_of(x), tox_thr, 0, max_c)
+    # Treatment ends at this (absolute) cycle unless toxicity or death comes first.
+    stop_c = withdraw if withdraw < max_c else max_c
 
-    # Cycle (counted at the current level) of the first toxicity; cycle 1 may
-    # have its own probability, so level 0 splits one uniform at pc1.
-    pc1 = fpar[F_P_TOX_C1]
-    p0 = p_lev[0]
-    tox_at = BIG_CYCLES
-    if pc1 > 0.0 or p0 > 0.0:
-        u = next_double(state)
-        if u < pc1:
-            tox_at = 1
-        elif p0 >= 1.0:
-            tox_at = 2
-        elif p0 > 0.0:
-            tox_at = 1 + _cycles_to_event((u - pc1) / (1.0 - pc1), lq_lev[0])
-
-    n_levels = ipar[I_N_LEVELS]
-    assess_c = ipar[I_ASSESS]
-    window = ipar[I_TOX_WINDOW]
-    max_c = ipar[I_MAX_CYCLES]
-    hold = fpar[F_HOLD]
-    n_adm = admin_cum[iclen]
-    d0 = dose_lev[0]
-    full_per_day = d0 * n_adm / clen
+    if one_level and death == np.inf:
+        # Common case in closed form, without the loop's branches: the course
+        # ends at the first toxicity or stop_c, at full dose (the same
+        # arithmetic as one pass of the loop below).
+        tox = tox_at <= stop_c
+        c_end = tox_at if tox else stop_c
+        end = enroll + c_end * clen
+        evaluable = (assess_c <= c_end) & (assess_c != withdraw)
+        known = enroll + assess_c * clen if evaluable else end
+        wtox = 0
+        wknown = end
+        if monitor:
+            first_wtox = tox & (tox_at <= window)
+            wtox = 1 if first_wtox else 0
+            wknown = end if (first_wtox or window > c_end) else enroll + window * clen
+        days = c_end * n_adm
+        delivered = 0.0 + dose_lev[0] * days
+        return evaluable, evaluable and responder, known, death, tox, wtox, wknown, 1.0, delivered, False, s0, s1
 
     level = 0
-    k = 0
-    c = 0
-    start = enroll
+    c0 = 0  # cycles completed before the current level
+    b = enroll  # start of the current level's first cycle
     n_events = 0
-    delivered = 0.0
-    planned = 0.0
     assess = -1.0
     wtox = 0
     wknown = -1.0
-    died = 0
+    died = False
+    total_days = 0
+    delivered = 0.0
+    held = 0.0
     end = enroll
     while True:
-        c += 1
-        k += 1
-        cend = start + clen
+        ks = stop_c - c0
+        kt = tox_at
+        tox = kt <= ks
+        k_end = kt if tox else ks
+        cend = b + k_end * clen
+        done = k_end
         if death < cend:
-            # Dies during the cycle: doses of the days begun before death were given.
-            nd = admin_cum[min(np.int64(np.ceil(death - start)), iclen)]
-            delivered += dose_lev[level] * nd
-            planned += d0 * nd
+            # Dies during cycle kd of this level; cycles before it are complete.
+            kd = 1
+            while not (death < b + kd * clen):
+                kd += 1
+            done = kd - 1
+            tox = False
+        # Cycles c0+1 .. c0+done are complete: assessment and monitoring window.
+        if c0 < assess_c <= c0 + done and assess_c != withdraw:
+            assess = b + (assess_c - c0) * clen
+        # Written as selects, not branches: whether a patient has toxicity is
+        # random, and a mispredicted branch costs more than these few operations.
+        n_events += tox
+        if monitor:
+            # Only the toxicity stopping rule reads the monitoring window.
+            first_wtox = tox & (c0 + k_end <= window) & (wtox == 0)
+            wtox = 1 if first_wtox else wtox
+            wknown = cend if first_wtox else wknown
+            if wknown < 0.0 and c0 < window <= c0 + done:
+                wknown = b + (window - c0) * clen
+        days = done * n_adm
+        if done < k_end:
+            # Doses of the days begun before death were given.
+            start = b + done * clen
+            days += admin_cum[min(np.int64(np.ceil(death - start)), np.int64(clen))]
+            delivered += dose_lev[level] * days
+            total_days += days
             end = death
-            died = 1
+            died = True
             break
-        delivered += dose_lev[level] * n_adm
-        planned += d0 * n_adm
-        tox = k == tox_at
-        stop = False
-        if tox:
-            n_events += 1
-            if c <= window and wtox == 0:
-                wtox = 1
-                wknown = cend
-            if ipar[I_DISCONTINUE] == 1 or n_events >= ipar[I_MAX_EVENTS] or level == n_levels - 1:
-                stop = True
-        # Withdrawal happens during its cycle, so that cycle's assessment is missed.
-        if c == assess_c and c != withdraw_cycle:
-            assess = cend
-        if c == window and wknown < 0.0:
-            wknown = cend
-        if c == withdraw_cycle or c == max_c:
-            stop = True
-        if stop:
-            end = cend
+        delivered += dose_lev[level] * days
+        total_days += days
+        end = cend
+        if discontinue or not tox or kt == ks or n_events >= max_events or level == last_level:
             break
-        if tox:
-            level += 1
-            k = 0
-            nxt = cend + hold
-            if death < nxt:
-                planned += full_per_day * (death - cend)
-                end = death
-                died = 1
-                break
-            planned += full_per_day * hold
-            start = nxt
-            p = p_lev[level]
-            if p >= 1.0:
-                tox_at = 1
-            elif p > 0.0:
-                tox_at = _cycles_to_event(next_double(state), lq_lev[level])
-            else:
-                tox_at = BIG_CYCLES
-        else:
-            start = cend
+        # Hold, then resume one level lower (unless death comes during the hold).
+        level += 1
+        c0 += k_end
+        nxt = cend + hold
+        if death < nxt:
+            held += death - cend
+            end = death
+            died = True
+            break
+        held += hold
+        b = nxt
+        tox_at = tox_mode[level]
+        if tox_at == MODE_DRAW:
+            x, s0, s1 = step(s0, s1)
+            tox_at = _first_event(u53_of(x), tox_thr, level, max_c)
 
     evaluable = assess >= 0.0
     if wknown < 0.0:
         wknown = end
-    pout[_P_EVAL] = 1.0 if evaluable else 0.0
-    pout[_P_RESP] = 1.0 if (evaluable and responder) else 0.0
-    pout[_P_KNOWN] = assess if evaluable else end
-    pout[_P_DEATH] = death
-    pout[_P_TOX] = 1.0 if n_events > 0 else 0.0
-    pout[_P_WTOX] = wtox
-    pout[_P_WKNOWN] = wknown
-    pout[_P_RDI] = delivered / planned if planned > 0.0 else 1.0
-    pout[_P_DOSE] = delivered
-    pout[_P_DIED] = died
+    planned = d0 * total_days + full_per_day * held
+    # Full dose throughout (the usual case) needs no division.
+    rdi = 1.0 if (delivered == planned or planned <= 0.0) else delivered / planned
+    known = assess if evaluable else end
+    return evaluable, evaluable and responder, known, death, n_events > 0, wtox, wknown, rdi, delivered, died, s0, s1
 
 
 @njit(cache=True, inline="always")
-def _stage(state, stage_start, target, halt, clock, fpar, ipar, rate_end, rate_val, p_lev, lq_lev,
-           dose_lev, admin_cum, stop_x, pend, pat, pout, acc, st):
+def _stage(s0, s1, stage_start, target, halt, clock, sp, cp, rate_end, rate_val, rate_inv, dose_lev,
+           admin_cum, stop_x, tox_thr, tox_mode, wd_thr, pend, pat, tot):
     """Enrol one stage until ``target`` evaluable slots are filled (or enrolment stops).
 
-    ``acc`` holds running trial totals (see ``simulate_replicate``); ``st``
-    receives (clock, analysis time, responses, incomplete flag).
+    ``sp`` and ``cp`` are the stage and patient scalars; ``tot`` holds the
+    running trial totals (see ``simulate_replicate``).
+
+    Returns
+    -------
+    tuple
+        ``(clock, analysis time, responses, incomplete, tot, s0, s1)``.
     """
-    cap = fpar[F_ACCRUAL_CAP]
-    max_enr = ipar[I_MAX_ENROLLED]
-    every = ipar[I_TOX_EVERY]
-    replace = ipar[I_REPLACE] == 1
-    for j in range(target):
-        pend[j] = stage_start
-    n_pend = target
+    n_enr, tox_time, n_eval, n_toxpat, n_died, rdi_sum, dose_sum, n_wtox, wlatest = tot
+    cap, max_enr, every, replace = sp
+    # Open slots: ``n_init`` at the stage start, then replacements in pend[:n_rep]
+    # (each opens when non-evaluability is known, never before the stage start).
+    n_init = target
+    n_rep = 0
     analysis = stage_start
     x = 0
-    incomplete = 0
+    incomplete = False
     t = clock
-    while n_pend > 0:
-        # The earliest open slot (a replacement opens when non-evaluability is known).
-        jm = 0
-        for j in range(1, n_pend):
-            if pend[j] < pend[jm]:
-                jm = j
-        s = pend[jm]
-        pend[jm] = pend[n_pend - 1]
-        n_pend -= 1
+    while n_init > 0 or n_rep > 0:
+        if n_init > 0:
+            s = stage_start
+            n_init -= 1
+        else:
+            jm = 0
+            for j in range(1, n_rep):
+                if pend[j] < pend[jm]:
+                    jm = j
+            s = pend[jm]
+            n_rep -= 1
+            pend[jm] = pend[n_rep]
         if s > t:
             t = s
-        n_enr = np.int64(acc[0])
         if n_enr >= max_enr:
-            incomplete = 1
+            incomplete = True
             break
-        a = _next_arrival(state, t, rate_end, rate_val)
+        a, s0, s1 = _next_arrival(s0, s1, t, rate_end, rate_val, rate_inv)
         if a > cap:
-            incomplete = 1
+            incomplete = True
             break
-        if a > acc[1] or a > halt:
+        if a > tox_time or a > halt:
             break
         t = a
-        _patient(state, a, fpar, ipar, p_lev, lq_lev, dose_lev, admin_cum, pout)
+        ev, resp, known, death, tox, wtox, wknown, rdi, dose, died, s0, s1 = _patient(
+            s0, s1, a, cp, dose_lev, admin_cum, tox_thr, tox_mode, wd_thr)
         pat[n_enr, PAT_ENROLL] = a
-        pat[n_enr, PAT_DEATH] = pout[_P_DEATH]
-        pat[n_enr, PAT_RESP] = pout[_P_RESP]
-        pat[n_enr, PAT_EVAL] = pout[_P_EVAL]
-        pat[n_enr, PAT_RDI] = pout[_P_RDI]
+        pat[n_enr, PAT_DEATH] = death
+        pat[n_enr, PAT_RESP] = 1.0 if resp else 0.0
+        pat[n_enr, PAT_EVAL] = 1.0 if ev else 0.0
+        pat[n_enr, PAT_RDI] = rdi
         n_enr += 1
-        acc[0] = n_enr
-        acc[2] += pout[_P_EVAL]
-        acc[3] += pout[_P_TOX]
-        acc[4] += pout[_P_DIED]
-        acc[5] += pout[_P_RDI]
-        acc[6] += pout[_P_DOSE]
-        known = pout[_P_KNOWN]
+        n_toxpat += tox
+        n_died += died
+        rdi_sum += rdi
+        dose_sum += dose
         if known > analysis:
             analysis = known
-        if pout[_P_EVAL] == 1.0:
-            x += np.int64(pout[_P_RESP])
+        if ev:
+            n_eval += 1
+            x += resp
         elif replace:
-            pend[n_pend] = known
-            n_pend += 1
+            pend[n_rep] = known
+            n_rep += 1
         if every > 0:
-            acc[7] += pout[_P_WTOX]
-            if pout[_P_WKNOWN] > acc[8]:
-                acc[8] = pout[_P_WKNOWN]
-            if n_enr % every == 0 and acc[7] >= stop_x[n_enr] and acc[8] < acc[1]:
-                acc[1] = acc[8]
-    st[0] = t
-    st[1] = analysis
-    st[2] = x
-    st[3] = incomplete
+            n_wtox += wtox
+            if wknown > wlatest:
+                wlatest = wknown
+            # stop_x is huge where the rule does not look, so no modulo is needed.
+            if n_wtox >= stop_x[n_enr] and wlatest < tox_time:
+                tox_time = wlatest
+    tot = (n_enr, tox_time, n_eval, n_toxpat, n_died, rdi_sum, dose_sum, n_wtox, wlatest)
+    return t, analysis, x, incomplete, tot, s0, s1
 
 
-@njit(cache=True)
-def simulate_replicate(state, fpar, ipar, rate_end, rate_val, p_lev, lq_lev, dose_lev, admin_cum,
-                       stop_x, pend, pat, pout, acc, st, rec):
+@njit(cache=True, _nrt=False)
+def simulate_replicate(state, fpar, ipar, rate_end, rate_val, rate_inv, dose_lev, admin_cum, stop_x, tox_thr,
+                       tox_mode, wd_thr, pend, pat, pout, acc, st, rec):
     """Simulate one whole two-stage trial over calendar time.
 
     Parameters
     ----------
     state : uint64[2]
         The replicate's seeded xoroshiro128+ state (advanced in place).
-    fpar, ipar, rate_end, rate_val, p_lev, lq_lev, dose_lev, admin_cum, stop_x
+    fpar, ipar, rate_end, rate_val, rate_inv, dose_lev, admin_cum, stop_x, tox_thr, tox_mode, wd_thr
         Packed scenario arrays (:class:`simtrial.engine.pack.Packed`).
-    pend : float64[max_enrolled]
-        Scratch: open enrolment slots.
-    pat : float64[max_enrolled, NPAT]
+    pend : float64[max_enrolled + 1]
+        Scratch: open replacement slots.
+    pat : float64[max_enrolled + 1, NPAT]
         Scratch: per-patient (enrol time, death time, responder, evaluable, RDI).
     pout : float64[10], acc : float64[9], st : float64[4]
-        Scratch.
+        Reserved scratch (not written).
     rec : float64[NREC]
         Output record (slots ``REC_FIELDS`` of :mod:`simtrial.engine.pack`).
 
@@ -347,14 +404,23 @@ def simulate_replicate(state, fpar, ipar, rate_end, rate_val, p_lev, lq_lev, dos
     int
         Number of patients enrolled (rows of ``pat`` filled).
     """
-    # acc: 0 enrolled, 1 toxicity-stop time, 2 evaluable, 3 toxic patients,
-    # 4 deaths, 5 RDI sum, 6 dose sum, 7 window-toxic patients, 8 latest window time
-    for j in range(9):
-        acc[j] = 0.0
-    acc[1] = np.inf
-    n1 = ipar[I_N1]
+    return _replicate(state, fpar, ipar, rate_end, rate_val, rate_inv, dose_lev, admin_cum, stop_x, tox_thr,
+                      tox_mode, wd_thr, pend, pat, rec)
+
+
+@njit(cache=True, inline="always")
+def _replicate(state, fpar, ipar, rate_end, rate_val, rate_inv, dose_lev, admin_cum, stop_x, tox_thr, tox_mode,
+               wd_thr, pend, pat, rec):
+    """The body of :func:`simulate_replicate`, inlined where replicates are looped over."""
+    # Running totals: enrolled, toxicity-stop time, evaluable, toxic patients,
+    # deaths, RDI sum, dose sum, window-toxic patients, latest window time.
+    tot = (0, np.inf, 0, 0, 0, 0.0, 0.0, 0, 0.0)
+    # The stream state lives in two values (registers) until the trial ends.
+    s0 = state[0]
+    s1 = state[1]
+    sp = (fpar[F_ACCRUAL_CAP], ipar[I_MAX_ENROLLED], ipar[I_TOX_EVERY], ipar[I_REPLACE] == 1)
+    cp = _patient_consts(fpar, ipar, dose_lev)
     r1 = ipar[I_R1]
-    n2 = ipar[I_N2]
     r = ipar[I_R]
     pause = ipar[I_PAUSE] == 1
     promising = 0.0
@@ -365,7 +431,7 @@ def simulate_replicate(state, fpar, ipar, rate_end, rate_val, p_lev, lq_lev, dos
 
     # Two passes through one call site, so the stage loop is inlined once.
     start = 0.0
-    target = n1
+    target = ipar[I_N1]
     halt = np.inf
     clock = 0.0
     a1 = 0.0
@@ -373,18 +439,20 @@ def simulate_replicate(state, fpar, ipar, rate_end, rate_val, p_lev, lq_lev, dos
     fut = False
     end = 0.0
     for stage in range(2):
-        _stage(state, start, target, halt, clock, fpar, ipar, rate_end, rate_val, p_lev, lq_lev,
-               dose_lev, admin_cum, stop_x, pend, pat, pout, acc, st)
+        t_last, analysis, x, incomplete, tot, s0, s1 = _stage(
+            s0, s1, start, target, halt, clock, sp, cp, rate_end, rate_val, rate_inv, dose_lev, admin_cum,
+            stop_x, tox_thr, tox_mode, wd_thr, pend, pat, tot)
+        tox_time = tot[1]
         if stage == 0:
-            clock = st[0]
-            a1 = st[1]
-            x1 = np.int64(st[2])
+            clock = t_last
+            a1 = analysis
+            x1 = x
             end = a1
-            if acc[1] <= a1:
+            if tox_time <= a1:
                 toxstop = 1.0
-                end = acc[1]
+                end = tox_time
                 break
-            if st[3] == 1.0:
+            if incomplete:
                 capstop = 1.0
                 break
             fut = x1 <= r1
@@ -395,53 +463,111 @@ def simulate_replicate(state, fpar, ipar, rate_end, rate_val, p_lev, lq_lev, dos
             # after a futility stop only patients who arrived before the
             # stage-1 analysis are enrolled (the overrun).
             start = a1 if pause else clock
-            target = n2
+            target = ipar[I_N2]
             halt = a1 if fut else np.inf
         else:
-            a2 = st[1] if st[1] > a1 else a1
+            a2 = analysis if analysis > a1 else a1
             if fut:
-                if acc[1] <= a1:
+                if tox_time <= a1:
                     toxstop = 1.0
-                    end = acc[1]
+                    end = tox_time
                 else:
                     futile = 1.0
-            elif acc[1] <= a2:
+            elif tox_time <= a2:
                 toxstop = 1.0
-                end = acc[1]
+                end = tox_time
             else:
-                x2 = np.int64(st[2])
+                x2 = x
                 end = a2
-                if st[3] == 1.0:
+                if incomplete:
                     capstop = 1.0
                 if x1 + x2 > r:
                     promising = 1.0
+    state[0] = s0
+    state[1] = s1
+    n_enr, _, n_eval, n_toxpat, n_died, rdi_sum, dose_sum, _, _ = tot
     rec[R_PROMISING] = promising
     rec[R_FUTILE] = futile
     rec[R_TOXSTOP] = toxstop
     rec[R_CAPSTOP] = capstop
-    rec[R_ENROLLED] = acc[0]
-    rec[R_EVALUABLE] = acc[2]
+    rec[R_ENROLLED] = n_enr
+    rec[R_EVALUABLE] = n_eval
     rec[R_RESPONSES] = x1 + x2
     rec[R_DURATION] = end
-    rec[R_TOXPAT] = acc[3]
-    rec[R_DEATHS] = acc[4]
-    rec[R_RDI_SUM] = acc[5]
-    rec[R_DOSE_SUM] = acc[6]
+    rec[R_TOXPAT] = n_toxpat
+    rec[R_DEATHS] = n_died
+    rec[R_RDI_SUM] = rdi_sum
+    rec[R_DOSE_SUM] = dose_sum
     rec[R_X1] = x1
     rec[R_STAGE1] = a1
-    return np.int64(acc[0])
+    return n_enr
+
+
+@njit(cache=True, _nrt=False)
+def _run_block(key, lo, hi, ci, fpar, ipar, rate_end, rate_val, rate_inv, dose_lev, admin_cum, stop_x, tox_thr,
+               tox_mode, wd_thr, state, pend, pat, rec, s, s2, sums, sumsq, cross, enr_counts, eval_counts,
+               tox_counts, dur_hist, accr_hist, rdi_hist, store, recs):
+    """Replicates ``lo .. hi - 1`` into row ``ci`` of the per-chunk outputs (see :func:`run_chunks`).
+
+    ``state``, ``pend``, ``pat``, ``rec``, ``s`` and ``s2`` (float64[NREC],
+    zeroed) are the chunk's scratch. Compiled without reference counting:
+    it only reads and writes arrays its caller owns, and counting every
+    array at every inlined call would cost more than the trial itself.
+    """
+    n_tb = ipar[I_N_TIME_BINS]
+    n_rb = ipar[I_N_RDI_BINS]
+    inv_width = fpar[F_INV_BIN_WIDTH]
+    accr = accr_hist[ci]
+    rdih = rdi_hist[ci]
+    # This chunk's rows of counts start from zero (the caller reuses the arrays).
+    enr_counts[ci, :] = 0
+    eval_counts[ci, :] = 0
+    tox_counts[ci, :] = 0
+    dur_hist[ci, :] = 0
+    accr[:] = 0
+    rdih[:] = 0
+    cr0 = 0.0
+    cr1 = 0.0
+    for rep in range(lo, hi):
+        seed_stream(state, key, rep)
+        n = _replicate(state, fpar, ipar, rate_end, rate_val, rate_inv, dose_lev, admin_cum, stop_x, tox_thr,
+                       tox_mode, wd_thr, pend, pat, rec)
+        for j in range(NREC):
+            s[j] += rec[j]
+            s2[j] += rec[j] * rec[j]
+        cr0 += rec[R_RDI_SUM] * rec[R_ENROLLED]
+        cr1 += rec[R_DOSE_SUM] * rec[R_ENROLLED]
+        enr_counts[ci, n] += 1
+        eval_counts[ci, np.int64(rec[R_EVALUABLE])] += 1
+        tox_counts[ci, np.int64(rec[R_TOXPAT])] += 1
+        b = np.int64(rec[R_DURATION] * inv_width)
+        dur_hist[ci, min(b, n_tb)] += 1
+        for i in range(n):
+            b = np.int64(pat[i, PAT_ENROLL] * inv_width)
+            accr[min(b, n_tb)] += 1
+            rb = np.int64(pat[i, PAT_RDI] * n_rb)
+            rdih[min(max(rb, 0), n_rb - 1)] += 1
+        if store:
+            for j in range(NREC):
+                recs[rep, j] = rec[j]
+    for j in range(NREC):
+        sums[ci, j] = s[j]
+        sumsq[ci, j] = s2[j]
+    cross[ci, 0] = cr0
+    cross[ci, 1] = cr1
 
 
 @njit(cache=True, parallel=True)
-def run_chunks(key, first_chunk, n_chunks, chunk_size, n_sim, fpar, ipar, rate_end, rate_val, p_lev,
-               lq_lev, dose_lev, admin_cum, stop_x, sums, sumsq, cross, enr_counts, eval_counts,
-               tox_counts, dur_hist, accr_hist, rdi_hist, store, recs):
+def run_chunks(key, first_chunk, n_chunks, chunk_size, n_sim, fpar, ipar, rate_end, rate_val, rate_inv,
+               dose_lev, admin_cum, stop_x, tox_thr, tox_mode, wd_thr, sums, sumsq, cross, enr_counts,
+               eval_counts, tox_counts, dur_hist, accr_hist, rdi_hist, store, recs):
     """Simulate chunks ``first_chunk .. first_chunk + n_chunks - 1`` in parallel.
 
     Chunk ``c`` covers replicates ``c * chunk_size`` up to ``n_sim``. Every
     output array has one row per chunk of this call (row ``i`` for chunk
-    ``first_chunk + i``); the caller combines rows in order, so float sums do
-    not depend on the number of threads.
+    ``first_chunk + i``, overwritten: count rows are zeroed here); the caller
+    combines rows in order, so float sums do not depend on the number of
+    threads.
 
     Parameters
     ----------
@@ -461,55 +587,24 @@ def run_chunks(key, first_chunk, n_chunks, chunk_size, n_sim, fpar, ipar, rate_e
         Write each replicate's record into ``recs[replicate]`` (float64[n_sim, NREC]).
     """
     max_enr = ipar[I_MAX_ENROLLED]
-    n_tb = ipar[I_N_TIME_BINS]
-    n_rb = ipar[I_N_RDI_BINS]
-    width = fpar[F_BIN_WIDTH]
     for ci in prange(n_chunks):
+        # Scratch per chunk, not per replicate.
         state = np.empty(2, dtype=np.uint64)
         pend = np.empty(max_enr + 1, dtype=np.float64)
         pat = np.empty((max_enr + 1, NPAT), dtype=np.float64)
-        pout = np.empty(NPOUT, dtype=np.float64)
-        acc = np.empty(9, dtype=np.float64)
-        st = np.empty(4, dtype=np.float64)
         rec = np.empty(NREC, dtype=np.float64)
         s = np.zeros(NREC, dtype=np.float64)
         s2 = np.zeros(NREC, dtype=np.float64)
-        cr0 = 0.0
-        cr1 = 0.0
         lo = (first_chunk + ci) * chunk_size
         hi = min(lo + chunk_size, n_sim)
-        for rep in range(lo, hi):
-            seed_stream(state, key, rep)
-            n = simulate_replicate(state, fpar, ipar, rate_end, rate_val, p_lev, lq_lev, dose_lev,
-                                   admin_cum, stop_x, pend, pat, pout, acc, st, rec)
-            for j in range(NREC):
-                s[j] += rec[j]
-                s2[j] += rec[j] * rec[j]
-            cr0 += rec[R_RDI_SUM] * rec[R_ENROLLED]
-            cr1 += rec[R_DOSE_SUM] * rec[R_ENROLLED]
-            enr_counts[ci, n] += 1
-            eval_counts[ci, np.int64(rec[R_EVALUABLE])] += 1
-            tox_counts[ci, np.int64(rec[R_TOXPAT])] += 1
-            b = np.int64(rec[R_DURATION] / width)
-            dur_hist[ci, min(b, n_tb)] += 1
-            for i in range(n):
-                b = np.int64(pat[i, PAT_ENROLL] / width)
-                accr_hist[ci, min(b, n_tb)] += 1
-                rb = np.int64(pat[i, PAT_RDI] * n_rb)
-                rdi_hist[ci, min(max(rb, 0), n_rb - 1)] += 1
-            if store:
-                for j in range(NREC):
-                    recs[rep, j] = rec[j]
-        for j in range(NREC):
-            sums[ci, j] = s[j]
-            sumsq[ci, j] = s2[j]
-        cross[ci, 0] = cr0
-        cross[ci, 1] = cr1
+        _run_block(key, lo, hi, ci, fpar, ipar, rate_end, rate_val, rate_inv, dose_lev, admin_cum, stop_x,
+                   tox_thr, tox_mode, wd_thr, state, pend, pat, rec, s, s2, sums, sumsq, cross, enr_counts,
+                   eval_counts, tox_counts, dur_hist, accr_hist, rdi_hist, store, recs)
 
 
 @njit(cache=True)
-def collect_patients(key, n_rep, fpar, ipar, rate_end, rate_val, p_lev, lq_lev, dose_lev, admin_cum,
-                     stop_x, out_time, out_event, out_resp):
+def collect_patients(key, n_rep, fpar, ipar, rate_end, rate_val, rate_inv, dose_lev, admin_cum, stop_x,
+                     tox_thr, tox_mode, wd_thr, out_time, out_event, out_resp):
     """Per-patient survival data of replicates ``0 .. n_rep - 1`` (for Kaplan-Meier plots).
 
     Follow-up of each patient ends at the trial's final decision: time is
@@ -521,14 +616,14 @@ def collect_patients(key, n_rep, fpar, ipar, rate_end, rate_val, p_lev, lq_lev, 
     pend = np.empty(max_enr + 1, dtype=np.float64)
     pat = np.empty((max_enr + 1, NPAT), dtype=np.float64)
     pout = np.empty(NPOUT, dtype=np.float64)
-    acc = np.empty(9, dtype=np.float64)
-    st = np.empty(4, dtype=np.float64)
+    acc = np.empty(_NACC, dtype=np.float64)
+    st = np.empty(_NST, dtype=np.float64)
     rec = np.empty(NREC, dtype=np.float64)
     m = 0
     for rep in range(n_rep):
         seed_stream(state, key, rep)
-        n = simulate_replicate(state, fpar, ipar, rate_end, rate_val, p_lev, lq_lev, dose_lev,
-                               admin_cum, stop_x, pend, pat, pout, acc, st, rec)
+        n = simulate_replicate(state, fpar, ipar, rate_end, rate_val, rate_inv, dose_lev, admin_cum,
+                               stop_x, tox_thr, tox_mode, wd_thr, pend, pat, pout, acc, st, rec)
         end = rec[R_DURATION]
         for i in range(n):
             e = pat[i, PAT_ENROLL]

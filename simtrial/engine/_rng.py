@@ -21,7 +21,17 @@ from __future__ import annotations
 import numpy as np
 from numba import njit
 
-__all__ = ["scenario_key", "seed_stream", "next_u64", "next_u53", "next_double", "next_exponential"]
+__all__ = [
+    "scenario_key",
+    "seed_stream",
+    "next_u64",
+    "next_u53",
+    "next_double",
+    "next_exponential",
+    "step",
+    "u53_of",
+    "double_of",
+]
 
 _GOLDEN = np.uint64(0x9E3779B97F4A7C15)
 _M1 = np.uint64(0xBF58476D1CE4E5B9)
@@ -89,6 +99,33 @@ def next_u64(state):
     state[0] = ((s0 << _R24) | (s0 >> _R24C)) ^ s1 ^ (s1 << _S16)
     state[1] = (s1 << _R37) | (s1 >> _R37C)
     return result
+
+
+@njit(cache=True, inline="always")
+def step(s0, s1):
+    """One xoroshiro128+ step on a state held in two uint64 values.
+
+    Returns ``(output, s0, s1)``. Kernels that draw many numbers keep the
+    state in these two values (registers) rather than in the ``uint64[2]``
+    array, whose loads and stores would otherwise be serialised behind
+    every other store of the kernel; the sequence is the same as
+    :func:`next_u64`'s.
+    """
+    result = s0 + s1
+    s1 ^= s0
+    return result, ((s0 << _R24) | (s0 >> _R24C)) ^ s1 ^ (s1 << _S16), (s1 << _R37) | (s1 >> _R37C)
+
+
+@njit(cache=True, inline="always")
+def u53_of(x):
+    """The top 53 bits of an output, as int64 (see :func:`next_u53`)."""
+    return np.int64(x >> _S11)
+
+
+@njit(cache=True, inline="always")
+def double_of(x):
+    """The uniform double in [0, 1) of an output (see :func:`next_double`)."""
+    return float(x >> _S11) * _TWO_M53
 
 
 @njit(cache=True)

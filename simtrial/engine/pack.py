@@ -118,7 +118,7 @@ class Packed(NamedTuple):
         ``MODE_DRAW`` where the level's first-toxicity cycle is drawn from
         ``tox_thr``; otherwise that cycle itself, known without a draw
         (1 when certain in cycle 1, ``BIG_CYCLES`` when impossible).
-    wd_thr : int64[max_cycles + 1]
+    wd_thr : int64[1, max_cycles + 1]
         ``ceil(W(k) 2**53)``, ``W(k)`` the probability of withdrawal within
         ``k`` cycles (drawn when ``ipar[I_WD_MODE] == MODE_DRAW``).
     """
@@ -275,7 +275,7 @@ def pack_scenario(config: Any, design: Any, index: int) -> Packed:
         else:
             tox_mode[lev] = MODE_DRAW if 0.0 < p < 1.0 else (1 if p >= 1.0 else BIG_CYCLES)
     pw = float(ev.withdrawal_per_cycle)
-    wd_thr = np.array([threshold(f) for f in first_event_cdf(pw, pw, max_c)], dtype=np.int64)
+    wd_thr = np.array([[threshold(f) for f in first_event_cdf(pw, pw, max_c)]], dtype=np.int64)
     ipar[I_WD_MODE] = MODE_DRAW if 0.0 < pw < 1.0 else (1 if pw >= 1.0 else BIG_CYCLES)
     ipar[I_RESP_THR] = threshold(sc.p_response)
 

@@ -5,8 +5,17 @@ arrays), reimplements the random streams with Python integers masked to 64
 bits, and reimplements the trial logic as an explicit event list. It must
 reproduce the engine's per-replicate records exactly. Draw order per
 patient follows the engine's documented contract: arrival, response,
-survival (if any), withdrawal (if any), first toxicity at the starting dose
-(if possible), then one draw per reduced level reached.
+survival (if any), withdrawal (if 0 < rate < 1), first toxicity at the
+starting dose (if possible), then one draw per reduced level reached whose
+toxicity is uncertain.
+
+The variates follow the engine's documented definitions, one uniform u each:
+an event of probability q happens when ``u < q``; the cycle of a first event
+is the least k in the course with ``u < F(k)``, F its distribution function
+over cycles; an exponential is ``-log(1 - u)``. Treatment is walked cycle by
+cycle (the engine jumps level by level); cycle k at a dose level that
+started at time b ends at ``b + k * cycle_length``, and doses are totalled
+from whole administration days per level.
 """
 
 from __future__ import annotations
@@ -48,10 +57,16 @@ class Stream:
         return float(out >> 11) * (1.0 / 9007199254740992.0)
 
 
-def geometric(u: float, p: float) -> int:
-    """Trials to first success (>= 1) by inversion."""
-    x = math.log1p(-u) / math.log1p(-p)
-    return NEVER if x >= 1e12 else 1 + int(math.floor(x))
+def first_cycle(u: float, p_first: float, p_later: float, max_cycles: int) -> int:
+    """Cycle (1..max_cycles) of a first event, or NEVER, by inversion of its distribution.
+
+    P(event in cycle 1) = p_first, in each later cycle p_later:
+    F(k) = 1 - (1 - p_first) (1 - p_later)^(k - 1).
+    """
+    for k in range(1, max_cycles + 1):
+        if u < 1.0 - (1.0 - p_first) * (1.0 - p_later) ** (k - 1):
+            return k
+    return NEVER
 
 
 class PySim:
@@ -101,13 +116,13 @@ class PySim:
 
     # -- arrivals -------------------------------------------------------------
     def arrival_after(self, rng: Stream, t: float) -> float:
-        need = -math.log1p(-rng.uniform())
+        need = -math.log(1.0 - rng.uniform())
         for start, end, rate in self.pieces:
             if end <= t:
                 continue
             if rate > 0.0:
-                if t + need / rate < end:
-                    return t + need / rate
+                if t + need * (1.0 / rate) < end:
+                    return t + need * (1.0 / rate)
                 need -= (end - t) * rate
             t = end
         raise AssertionError("unreachable: the last rate piece is open-ended")
@@ -115,46 +130,41 @@ class PySim:
     # -- one patient ----------------------------------------------------------
     def patient(self, rng: Stream, enrol: float) -> dict:
         cfg = self.cfg
+        max_c = cfg.treatment.max_cycles
         responder = rng.uniform() < self.sc.p_response
         death = math.inf
         if cfg.survival is not None:
             u = rng.uniform()
-            death = enrol + (self.scale_resp if responder else self.scale) * (-math.log1p(-u)) ** self.inv_shape
+            death = enrol + (self.scale_resp if responder else self.scale) * (-math.log(1.0 - u)) ** self.inv_shape
         pw = cfg.evaluability.withdrawal_per_cycle
-        leave = NEVER if pw == 0.0 else (1 if pw >= 1.0 else geometric(rng.uniform(), pw))
-        # first-toxicity cycle at the starting dose: P(cycle 1) = p_c1, then geometric
+        leave = NEVER if pw == 0.0 else (1 if pw >= 1.0 else first_cycle(rng.uniform(), pw, pw, max_c))
+        # first-toxicity cycle at the starting dose: P(cycle 1) = p_c1, then p_level[0] per cycle
         first = NEVER
         if self.p_c1 > 0.0 or self.p_level[0] > 0.0:
-            u = rng.uniform()
-            if u < self.p_c1:
-                first = 1
-            elif self.p_level[0] >= 1.0:
-                first = 2
-            elif self.p_level[0] > 0.0:
-                first = 1 + geometric((u - self.p_c1) / (1.0 - self.p_c1), self.p_level[0])
+            first = first_cycle(rng.uniform(), self.p_c1, self.p_level[0], max_c)
         tox = cfg.toxicity
         n_adm = sum(1 for d in range(1, int(self.clen) + 1) if d in self.days)
         window = self.rule.window_cycles if self.rule is not None else 1
         assess_cycle = cfg.response.assess_after_cycles
         lvl, at_lvl, cyc, begin = 0, 0, 0, enrol
         events = 0
-        given = planned = 0.0
+        given = 0.0
+        days_here = total_days = 0
+        held = 0.0
         assessed = None
         wtox, wtime = 0, None
         died = False
         while True:
             cyc += 1
             at_lvl += 1
-            finish = begin + self.clen
+            finish = begin + at_lvl * self.clen
             if death < finish:
-                days_begun = min(math.ceil(death - begin), int(self.clen))
-                nd = sum(1 for d in range(1, days_begun + 1) if d in self.days)
-                given += self.doses[lvl] * nd
-                planned += self.doses[0] * nd
+                cycle_start = begin + (at_lvl - 1) * self.clen
+                days_begun = min(math.ceil(death - cycle_start), int(self.clen))
+                days_here += sum(1 for d in range(1, days_begun + 1) if d in self.days)
                 off, died = death, True
                 break
-            given += self.doses[lvl] * n_adm
-            planned += self.doses[0] * n_adm
+            days_here += n_adm
             had = at_lvl == first
             stop = False
             if had:
@@ -169,26 +179,32 @@ class PySim:
                 assessed = finish
             if cyc == window and wtime is None:
                 wtime = finish
-            if cyc in (leave, cfg.treatment.max_cycles):
+            if cyc in (leave, max_c):
                 stop = True
             if stop:
                 off = finish
                 break
             if had:
+                given += self.doses[lvl] * days_here
+                total_days += days_here
+                days_here = 0
                 lvl += 1
                 at_lvl = 0
                 resume = finish + tox.hold
-                per_day = self.doses[0] * n_adm / self.clen
                 if death < resume:
-                    planned += per_day * (death - finish)
+                    held += death - finish
                     off, died = death, True
                     break
-                planned += per_day * tox.hold
+                held += tox.hold
                 begin = resume
                 p = self.p_level[lvl]
-                first = 1 if p >= 1.0 else (geometric(rng.uniform(), p) if p > 0.0 else NEVER)
-            else:
-                begin = finish
+                first = (first_cycle(rng.uniform(), p, p, max_c) if 0.0 < p < 1.0
+                         else (1 if p >= 1.0 else NEVER))
+        given += self.doses[lvl] * days_here
+        total_days += days_here
+        # Planned dose: full dose on every administration day given, and at
+        # the full daily rate through holds.
+        planned = self.doses[0] * total_days + (self.doses[0] * n_adm / self.clen) * held
         ok = assessed is not None
         return {
             "evaluable": ok,

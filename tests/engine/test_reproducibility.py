@@ -6,6 +6,7 @@ import numpy as np
 import pandas as pd
 
 from simtrial.engine import simulate
+from simtrial.engine.simulate import _BATCH_CHUNKS, CHUNK_SIZE
 from simtrial.io import load_run, save_run
 from simtrial.model import load_config
 
@@ -22,9 +23,11 @@ def _frames_equal(a, b) -> None:
 
 def test_threads_do_not_change_results(seed):
     cfg = load_config("configs/len_dex.yaml")
-    # Several chunks and batches, so the parallel split really differs.
-    one = simulate(cfg, n_sim=70_001, seed=seed, threads=1)
-    two = simulate(cfg, n_sim=70_001, seed=seed, threads=2)
+    # Several chunks and batches (simulate.CHUNK_SIZE, _BATCH_CHUNKS), so the
+    # parallel split really differs.
+    n = CHUNK_SIZE * _BATCH_CHUNKS + 3 * CHUNK_SIZE + 1
+    one = simulate(cfg, n_sim=n, seed=seed, threads=1)
+    two = simulate(cfg, n_sim=n, seed=seed, threads=2)
     assert one.threads == 1 and two.threads == 2
     _frames_equal(one, two)
 
