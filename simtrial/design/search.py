@@ -14,9 +14,20 @@ Why this is fast and exact (no sample size is skipped on a guess):
 * Power is at most ``P_p1(X1 > r1)``, so ``r1 <= r1max(n1)``, the largest
   ``r1`` with ``P_p1(X1 <= r1) <= beta``. This gives a lower bound
   ``n1 + (1 - P_p0(X1 <= r1max(n1))) (n - n1)`` on ``E(N | p0)`` for every
-  design with that ``(n1, n)``: stage-1 sizes are visited in order of this
-  bound and the visit stops as soon as the bound exceeds the best design
-  already found for this ``n`` (branch and bound).
+  design with that ``(n1, n)``.
+* For each ``n`` every pair ``(n1, r1)`` with ``E(N | p0)`` below a
+  threshold is examined at once, as numpy arrays (branch and bound in
+  batches, see ``_Searcher.best_for_n``): a stage-1 size is settled by its
+  largest feasible ``r1`` or by a proof that no smaller ``r1`` can be
+  feasible. When something feasible lies below the threshold, every better
+  design was in the batch; otherwise the threshold is raised.
+* The smallest ``r`` meeting the type I error is bracketed from the answers
+  at smaller ``n`` (it never decreases with ``n`` and grows by at most one
+  per patient), so usually a single error probability decides it. Error
+  probabilities are sums over windows of precomputed binomial tables that
+  skip negligible tails (below 1e-14); a value within 1e-11 of its
+  threshold is recomputed term by term, so every decision is the one the
+  full sums give.
 * The same bound grows with ``n``; once it exceeds the incumbent optimal
   ``E(N | p0)`` for every ``n1``, no larger ``n`` can hold a better design.
   This is the proof that ends the search, and the reason a too-small
@@ -202,18 +213,48 @@ def _bounds(name: str, value: tuple[int | None, int | None] | None, lo_default: 
 class _Searcher:
     """State of one search; see the module docstring for the method."""
 
-    def __init__(self, p0: float, p1: float, alpha: float, beta: float, n1_lo: int, n1_hi: int | None) -> None:
+    #: Stage-1 cut-offs examined per stage-1 size and round (a batch is at
+    #: most this many times the number of open stage-1 sizes).
+    DEPTH = 4
+    #: Half-width of the band around a threshold inside which a batched error
+    #: probability is recomputed term by term before it decides anything.
+    #: Batched and term-by-term sums differ by rounding (at most about 1e-13
+    #: for the longest sums, typically 1e-16) and the truncated tails (below
+    #: 2e-14), so outside this band both give the same decision.
+    TIE_BAND = 1e-11
+
+    def __init__(
+        self,
+        p0: float,
+        p1: float,
+        alpha: float,
+        beta: float,
+        n1_lo: int,
+        n1_hi: int | None,
+        size_cap: int | None = None,
+    ) -> None:
         self.p0, self.p1, self.alpha, self.beta = p0, p1, alpha, beta
+        # Tables never grow beyond the largest n the search may visit.
+        self.size_cap = size_cap
         self.power_target = 1.0 - beta
         self.n1_lo, self.n1_hi = n1_lo, n1_hi
-        self.t0 = BinomTable(p0, 64)
-        self.t1 = BinomTable(p1, 64)
+        start = 64 if size_cap is None else min(64, size_cap)
+        self.t0 = BinomTable(p0, start)
+        self.t1 = BinomTable(p1, start)
+        # r_alpha[n1, r1]: smallest r meeting the type I error for (r1, n1) at
+        # total size r_alpha_n[n1, r1] (0: not computed yet). Kept across n
+        # because it bounds the answer for every larger n (see _r_alpha_many).
+        self.r_alpha = np.zeros((0, 0), dtype=np.int64)
+        self.r_alpha_n = np.zeros((0, 0), dtype=np.int64)
+        # Gap between the best E(N|p0) and its lower bound at recent n, to
+        # choose the first E(N|p0) threshold of the next n.
+        self.recent_gaps: list[float] = []
         self._refresh()
 
     def ensure(self, size: int) -> None:
         if size > self.t0.size:
-            self.t0.ensure(size)
-            self.t1.ensure(size)
+            self.t0.ensure(size, cap=self.size_cap)
+            self.t1.ensure(size, cap=self.size_cap)
             self._refresh()
 
     def _refresh(self) -> None:
@@ -231,77 +272,182 @@ class _Searcher:
         if self.n1_hi is not None:
             allowed &= n1_all <= self.n1_hi
         self.n1_allowed = n1_all[allowed]
-        self.r_guess = np.zeros(size + 1, dtype=np.int64)
+        # Single-stage critical values: c[n] = smallest r with P_p0(X > r) <= alpha
+        # (n when even r = n - 1 is too likely).
+        self.r_single = np.argmax(self.t0.sf <= self.alpha, axis=1)
+        # Keep the r_alpha memory of the smaller tables.
+        old = self.r_alpha.shape[0]
+        r_alpha = np.zeros((size + 1, size + 1), dtype=np.int64)
+        r_alpha_n = np.zeros((size + 1, size + 1), dtype=np.int64)
+        r_alpha[:old, :old] = self.r_alpha
+        r_alpha_n[:old, :old] = self.r_alpha_n
+        self.r_alpha, self.r_alpha_n = r_alpha, r_alpha_n
 
     # -- exact error probabilities from the tables ---------------------------
 
     @staticmethod
     def _reject(t: BinomTable, n1: int, r1: int, n2: int, r: int) -> float:
         """P(X1 > r1 and X > r) from the tables."""
-        # Stage-1 counts above r are promising whatever stage 2 gives; counts in
-        # (r1, r] need more than r - x1 stage-2 responses.
-        if r >= n1:
-            return float(t.pmf[n1, r1 + 1 : n1 + 1] @ t.sf[n2, r - n1 : r - r1][::-1])
-        return float(t.sf[n1, r] + t.pmf[n1, r1 + 1 : r + 1] @ t.sf[n2, 0 : r - r1][::-1])
+        return t.reject(n1, r1, n2, r)
 
-    def _r_alpha(self, n1: int, r1: int, n2: int) -> int:
-        """Smallest r in [r1, n-1] with type I error <= alpha, or -1 if none."""
-        n = n1 + n2
-        alpha = self.alpha
-        # Bind the two table rows once: this loop is the search's hot spot.
-        pmf = self.t0.pmf[n1, r1 + 1 : n1 + 1]
-        sf1 = self.t0.sf[n1]
-        sf2 = self.t0.sf[n2]
+    def _decide(self, t: BinomTable, n1, r1, n2, r, threshold: float) -> np.ndarray:
+        """``reject <= threshold`` for every pair (batched, near ties summed term by term)."""
+        v = t.reject_many(n1, r1, n2, r)
+        near = np.flatnonzero(np.abs(v - threshold) <= self.TIE_BAND)
+        for i in near:
+            v[i] = t.reject(int(n1[i]), int(r1[i]), int(n2[i]), int(r[i]))
+        return v <= threshold
 
-        def reject(r: int) -> float:
-            if r >= n1:
-                return float(pmf @ sf2[r - n1 : r - r1][::-1])
-            return float(sf1[r] + pmf[: r - r1] @ sf2[0 : r - r1][::-1])
+    def _power_ok(self, n1, r1, n2, r) -> np.ndarray:
+        """``P(promising | p1) >= 1 - beta`` for every pair (batched, near ties term by term)."""
+        t1 = self.t1
+        v = t1.reject_many(n1, r1, n2, r)
+        near = np.flatnonzero(np.abs(v - self.power_target) <= self.TIE_BAND)
+        for i in near:
+            v[i] = t1.reject(int(n1[i]), int(r1[i]), int(n2[i]), int(r[i]))
+        return v >= self.power_target
 
-        r = int(min(max(self.r_guess[n1], r1), n - 1))
-        if reject(r) <= alpha:
-            while r > r1 and reject(r - 1) <= alpha:
-                r -= 1
-        else:
-            r += 1
-            while r <= n - 1 and reject(r) > alpha:
-                r += 1
-            if r > n - 1:
-                return -1
-        self.r_guess[n1] = r
-        return r
+    def _r_alpha_bracket(self, n: int, n1: np.ndarray, r1: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Bounds ``lo <= r_alpha <= hi`` on the smallest r in [r1, n-1] with type I error <= alpha.
+
+        Found without computing any probability:
+
+        * the answer is at least the answer for the same (n1, r1) at any
+          smaller n (more stage-2 patients only raise the type I error), and
+          at least the answer for (n1, r1 + 1) at any n' <= n (a larger r1
+          only lowers it);
+        * it is at most the answer at a smaller n' plus n - n' (one more
+          patient raises the total by at most one: X' > r + 1 implies X > r),
+          and at most the single-stage critical value (the two-stage test
+          rejects less often than the single-stage one).
+
+        ``hi == n`` stands for "possibly none": no r <= n - 1 meets alpha in
+        one stage.
+        """
+        mem, mem_n = self.r_alpha, self.r_alpha_n
+        seen = mem_n[n1, r1] > 0
+        lo = np.maximum(np.maximum(r1, mem[n1, r1]), mem[n1, r1 + 1])
+        hi = np.maximum(lo, self.r_single[n])
+        hi = np.where(seen, np.minimum(hi, mem[n1, r1] + (n - mem_n[n1, r1])), hi)
+        return lo, hi
+
+    def _r_alpha_solve(self, n: int, n1: np.ndarray, r1: np.ndarray, lo: np.ndarray, hi: np.ndarray) -> np.ndarray:
+        """Smallest r in [lo, hi] with type I error <= alpha (-1 if none), by bisection.
+
+        The error decreases in r and ``hi`` is known to meet alpha (or is the
+        "none" marker n, never evaluated: bisection only looks below its
+        upper end). Results are remembered for :meth:`_r_alpha_bracket`.
+        """
+        lo, hi = lo.copy(), hi.copy()
+        n2 = n - n1
+        active = np.flatnonzero(lo < hi)
+        while active.size:
+            mid = (lo[active] + hi[active]) // 2
+            ok = self._decide(self.t0, n1[active], r1[active], n2[active], mid, self.alpha)
+            hi[active[ok]] = mid[ok]
+            lo[active[~ok]] = mid[~ok] + 1
+            active = active[lo[active] < hi[active]]
+        found = lo < n
+        self.r_alpha[n1[found], r1[found]] = lo[found]
+        self.r_alpha_n[n1[found], r1[found]] = n
+        return np.where(found, lo, -1)
+
+    def _first_threshold(self, min_lb: float) -> float:
+        """First E(N|p0) threshold for a new n: the lower bound plus the largest recent gap."""
+        if not self.recent_gaps:
+            return math.inf
+        return min_lb + max(self.recent_gaps[-3:]) + 5.0
 
     def best_for_n(self, n: int) -> tuple[int, int, int, float] | None:
-        """Design (r1, n1, r, en0) with the smallest E(N|p0) for total n, or None."""
+        """Design (r1, n1, r, en0) with the smallest E(N|p0) for total n (ties: smaller n1), or None.
+
+        Every pair (n1, r1) with E(N|p0) at most a threshold ``U`` is examined
+        in one batch, from the largest allowed r1 down. Per n1 the first pair
+        that is feasible (the best design with this n1: E(N|p0) decreases in
+        r1), or that proves no smaller r1 can be (no r meets alpha, or even
+        the single-stage power at that r is too low), closes n1. If some
+        design is feasible, every design with a smaller E(N|p0) was in the
+        batch, so the best of the batch is the best for n; otherwise ``U`` is
+        raised and the open n1 continue. ``U`` starts from the lower bound
+        ``n1 + (1 - PET0max(n1)) n2`` plus the recent gaps between it and
+        the best design, so one batch usually settles n.
+        """
         n1s = self.n1_allowed[self.n1_allowed <= n - 1]
         if n1s.size == 0:
             return None
-        lb = n1s + (1.0 - self.petmax[n1s]) * (n - n1s)
-        order = np.argsort(lb, kind="stable")
-        best: tuple[int, int, int, float] | None = None
-        best_en = math.inf
-        best_n1 = n + 1
+        n2s = n - n1s
         cdf0 = self.t0.cdf
         sf1n = self.t1.sf[n]
-        for idx in order:
-            if lb[idx] > best_en:
-                break
-            n1 = int(n1s[idx])
-            n2 = n - n1
-            for r1 in range(int(self.r1max[n1]), -1, -1):
-                en0 = n1 + (1.0 - cdf0[n1, r1]) * n2
-                if en0 > best_en or (en0 == best_en and n1 >= best_n1):
+        target = self.power_target
+        cursor = self.r1max[n1s].copy()
+        cur_en = n1s + (1.0 - cdf0[n1s, cursor]) * n2s
+        is_open = np.ones(n1s.size, dtype=bool)
+        min_lb = float(cur_en.min())
+        limit = self._first_threshold(min_lb)
+        step = max(limit - min_lb, 1.0)
+        depth = np.arange(self.DEPTH)
+        best: tuple[float, int, int, int] | None = None  # (en0, n1, r1, r)
+        while True:
+            act = np.flatnonzero(is_open & (cur_en <= limit))
+            if act.size == 0:
+                if best is not None or not is_open.any():
                     break
-                r = self._r_alpha(n1, r1, n2)
-                if r < 0:
-                    break  # a smaller r1 only raises the type I error
-                if sf1n[r] < self.power_target:
-                    # Power <= P_p1(X > r), and smaller r1 needs r at least as large.
-                    break
-                if self._reject(self.t1, n1, r1, n2, r) >= self.power_target:
-                    best, best_en, best_n1 = (r1, n1, r, en0), en0, n1
-                    break
-        return best
+                # Nothing feasible below the threshold yet: raise it.
+                limit = max(limit, float(cur_en[is_open].min())) + step
+                step *= 2.0
+                continue
+            a_n1, a_n2 = n1s[act], n2s[act]
+            r1g = cursor[act][:, None] - depth
+            valid = r1g >= 0
+            r1c = np.where(valid, r1g, 0)
+            eng = a_n1[:, None] + (1.0 - cdf0[a_n1[:, None], r1c]) * a_n2[:, None]
+            valid &= eng <= limit
+            rows, cols = np.nonzero(valid)
+            p_n1, p_r1 = a_n1[rows], r1g[rows, cols]
+            p_n2 = n - p_n1
+            lo, hi = self._r_alpha_bracket(n, p_n1, p_r1)
+            r = self._r_alpha_solve(n, p_n1, p_r1, lo, hi)
+            # Code per pair: 0 infeasible (go on to a smaller r1), 1 feasible,
+            # 2 no smaller r1 can be feasible: no r meets alpha, or power is
+            # at most P_p1(X > r) and a smaller r1 needs an r at least as large.
+            code = np.zeros(rows.size, dtype=np.int8)
+            stop = (r < 0) | (sf1n[np.maximum(r, 0)] < target)
+            code[stop] = 2
+            chk = np.flatnonzero(~stop)
+            ok = self._power_ok(p_n1[chk], p_r1[chk], p_n2[chk], r[chk])
+            code[chk[ok]] = 1
+            grid = np.zeros(valid.shape, dtype=np.int8)
+            grid[rows, cols] = code
+            event = grid != 0
+            has = event.any(axis=1)
+            first = np.argmax(event, axis=1)
+            ev_rows = np.flatnonzero(has)
+            feas_rows = ev_rows[grid[ev_rows, first[ev_rows]] == 1]
+            if feas_rows.size:
+                rg = np.zeros(valid.shape, dtype=np.int64)
+                rg[rows, cols] = r
+                fc = first[feas_rows]
+                f_en = eng[feas_rows, fc]
+                f_n1 = a_n1[feas_rows]
+                k = np.lexsort((f_n1, f_en))[0]
+                cand = (float(f_en[k]), int(f_n1[k]), int(r1g[feas_rows[k], fc[k]]), int(rg[feas_rows[k], fc[k]]))
+                if best is None or cand[:2] < best[:2]:
+                    best = cand
+                limit = min(limit, best[0])
+            is_open[act[has]] = False
+            # Rows without an event move below the pairs just examined.
+            go = ~has
+            g_act = act[go]
+            cursor[g_act] -= valid[go].sum(axis=1)
+            alive = cursor[g_act] >= 0
+            is_open[g_act[~alive]] = False
+            g_act = g_act[alive]
+            cur_en[g_act] = n1s[g_act] + (1.0 - cdf0[n1s[g_act], cursor[g_act]]) * n2s[g_act]
+        if best is None:
+            return None
+        self.recent_gaps.append(best[0] - min_lb)
+        en0, b_n1, r1, r = best
+        return r1, b_n1, r, en0
 
     def describe(self, r1: int, n1: int, r: int, n: int) -> SearchedDesign:
         """A candidate with its properties from the tables (agree with scipy to ~1e-14)."""
@@ -464,7 +610,7 @@ def simon_search(
         raise DesignError(f"nmax may be at most {HARD_NMAX}, got {nmax_req}")
     limit = HARD_NMAX if n_hi is None else n_hi
 
-    s = _Searcher(p0, p1, alpha, beta, n1_lo, n1_hi)
+    s = _Searcher(p0, p1, alpha, beta, n1_lo, n1_hi, size_cap=limit)
     if nmax_req is not None:
         s.ensure(min(nmax_req, limit))
 

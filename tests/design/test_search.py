@@ -45,7 +45,13 @@ def brute_force_best_per_n(p0, p1, alpha, beta, n_max, n1_allowed=None):
     return best
 
 
-PROBLEMS = [(0.1, 0.3, 0.05, 0.2), (0.05, 0.25, 0.1, 0.1), (0.2, 0.4, 0.1, 0.1), (0.3, 0.5, 0.05, 0.2)]
+PROBLEMS = [
+    (0.1, 0.3, 0.05, 0.2),
+    (0.05, 0.25, 0.1, 0.1),
+    (0.2, 0.4, 0.1, 0.1),
+    (0.3, 0.5, 0.05, 0.2),
+    (0.05, 0.2, 0.1, 0.1),
+]
 
 
 @pytest.mark.parametrize("problem", PROBLEMS)
@@ -200,3 +206,41 @@ def test_proof_beyond_limit_fails_with_message(monkeypatch) -> None:
     monkeypatch.setattr(search, "HARD_NMAX", 30)
     with pytest.raises(DesignError, match="may need n > 30"):
         search.simon_search(0.1, 0.3, 0.05, 0.2)
+
+
+def test_batched_decisions_at_exact_ties_follow_the_full_sums() -> None:
+    # A threshold equal to a design's error probability (to the last bit) must
+    # be decided as the term-by-term sum decides it, whatever the rounding of
+    # the batched sum.
+    from simtrial.design.search import _Searcher
+
+    s = _Searcher(0.3, 0.5, 0.05, 0.2, 1, None)
+    s.ensure(120)
+    n1, r1, n2, r = (np.array([v]) for v in (40, 13, 60, 36))
+    for t in (s.t0, s.t1):
+        exact = t.reject(40, 13, 60, 36)
+        below = np.nextafter(exact, -np.inf)
+        assert s._decide(t, n1, r1, n2, r, exact)[0]
+        assert not s._decide(t, n1, r1, n2, r, below)[0]
+    exact1 = s.t1.reject(40, 13, 60, 36)
+    s.power_target = exact1
+    assert s._power_ok(n1, r1, n2, r)[0]
+    s.power_target = np.nextafter(exact1, np.inf)
+    assert not s._power_ok(n1, r1, n2, r)[0]
+
+
+def test_r_alpha_is_the_smallest_r_meeting_alpha_at_every_n() -> None:
+    # The bracket carried from smaller n must never exclude the answer: check
+    # it against a direct scan of r for every (n1, r1) at consecutive n.
+    from simtrial.design.search import _Searcher
+
+    s = _Searcher(0.2, 0.35, 0.05, 0.1, 1, None)
+    s.ensure(90)
+    for n in range(20, 90, 3):
+        n1 = np.repeat(np.arange(5, n - 5, 4), 3)
+        r1 = np.minimum(np.tile(np.arange(3), n1.size // 3) + n1 // 6, n1 - 1)
+        lo, hi = s._r_alpha_bracket(n, n1, r1)
+        got = s._r_alpha_solve(n, n1, r1, lo, hi)
+        for a, b, g in zip(n1, r1, got, strict=True):
+            want = next((rr for rr in range(b, n) if s.t0.reject(a, b, n - a, rr) <= s.alpha), -1)
+            assert g == want, (n, a, b)
