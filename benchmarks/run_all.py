@@ -1,4 +1,4 @@
-"""Run every benchmark of simtrial's engine (what ``make bench`` runs).
+"""Run every benchmark of simtrial: design search and engine (what ``make bench`` runs).
 
 Run: ``.venv/bin/python benchmarks/run_all.py [--quick]``
 
@@ -25,6 +25,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--quick", action="store_true", help="smoke run: small sizes, few repeats")
     args = ap.parse_args(argv)
     scripts = {
+        "bench_search.py": [],
         "bench_engine.py": ["--quick"] if args.quick else [],
         "bench_scaling.py": ["--max", "1e6", "--thread-n", "1e5"] if args.quick else [],
         "bench_startup.py": ["--runs", "3"] if args.quick else [],
