@@ -12,7 +12,7 @@ os.environ.setdefault("MPLBACKEND", "Agg")
 SEED = 20261123
 
 
-@pytest.fixture
+@pytest.fixture(scope="session")
 def seed() -> int:
     """The fixed seed every seeded test uses."""
     return SEED
