@@ -142,8 +142,8 @@ def _tox_text(cfg: dict[str, Any], result: Any) -> str:
         every = rule.get("every", 1)
         who = "each patient" if every == 1 else f"every {every} patients"
         out.append(
-            f"Toxicity is monitored continuously: after {who}, once {_cycles(rule.get('window_cycles', 1))} "
-            f"of treatment are known, the trial stops for excessive toxicity if the posterior "
+            f"Toxicity is monitored continuously: after {who}, once the outcome of "
+            f"{_cycles(rule.get('window_cycles', 1))} of treatment is known, the trial stops for excessive toxicity if the posterior "
             f"probability that the rate of grade \u2265 3 toxicity exceeds {_pct(rule['threshold'])} is greater than "
             f"{rule['posterior_bound']:g}, under a Beta({a:g}, {b:g}) prior."
         )
