@@ -27,7 +27,7 @@ from __future__ import annotations
 import numpy as np
 from numba import njit, prange
 
-from simtrial.engine._rng import double_of, seed_stream, step, u53_of
+from simtrial.engine._rng import exponential_of, seed_stream, step, u53_of
 from simtrial.engine.pack import (
     BIG_CYCLES,
     F_ACCRUAL_CAP,
@@ -146,14 +146,14 @@ def _patient_consts(fpar, ipar, dose_lev):
 
 @njit(cache=True, inline="always")
 def _next_arrival(s0, s1, t, rate_end, rate_val, rate_inv):
-    """Next Poisson arrival after ``t`` with piecewise-constant rates (one draw).
+    """Next Poisson arrival after ``t`` with piecewise-constant rates (one exponential).
 
     A unit exponential is spent across the pieces (the inverse of the
     cumulative intensity); the last piece is open-ended with a positive rate.
     Returns ``(arrival, s0, s1)``.
     """
     x, s0, s1 = step(s0, s1)
-    e = -np.log(1.0 - double_of(x))
+    e, s0, s1 = exponential_of(x, s0, s1)
     j = 0
     while rate_end[j] <= t:
         j += 1
@@ -187,7 +187,7 @@ def _patient(s0, s1, enroll, cp, dose_lev, admin_cum, tox_thr, tox_mode, wd_thr)
     death = np.inf
     if has_surv:
         x, s0, s1 = step(s0, s1)
-        h = -np.log(1.0 - double_of(x))
+        h, s0, s1 = exponential_of(x, s0, s1)
         scale = scale_r if responder else scale_nr
         # x ** 1.0 == x exactly: skip pow for the exponential.
         death = enroll + scale * (h if inv_k == 1.0 else h ** inv_k)

@@ -9,14 +9,25 @@ degree of parallelism.
 The state lives in a caller-owned ``uint64[2]`` array that the kernels reuse
 across replicates (no allocation per replicate).
 
+Exponential variates use the 256-layer ziggurat of Marsaglia and Tsang
+(2000) with 53-bit uniforms, laid out as in numpy's
+``random_standard_exponential``: one output gives the layer (bits 3-10) and
+the uniform (bits 11-63), and about 98.9% of variates are accepted at once
+with one multiplication, no logarithm. The rest draw further numbers (the
+base strip's tail or a wedge test), so a variate's draw count is one or
+more.
+
 References
 ----------
-Steele, Lea and Flood (2014), "Fast splittable pseudorandom number
+Marsaglia and Tsang (2000), "The ziggurat method for generating random
+variables", J. Stat. Softw. 5(8). Steele, Lea and Flood (2014), "Fast splittable pseudorandom number
 generators" (splitmix64). Blackman and Vigna (2021), "Scrambled linear
 pseudorandom number generators" (xoroshiro128+, parameters a=24, b=16, c=37).
 """
 
 from __future__ import annotations
+
+import math
 
 import numpy as np
 from numba import njit
@@ -28,6 +39,7 @@ __all__ = [
     "next_u53",
     "next_double",
     "next_exponential",
+    "exponential_of",
     "step",
     "u53_of",
     "double_of",
@@ -46,6 +58,47 @@ _R24C = np.uint64(40)
 _R37 = np.uint64(37)
 _R37C = np.uint64(27)
 _TWO_M53 = 1.0 / 9007199254740992.0  # 2**-53
+_S3 = np.uint64(3)
+_LAYER_MASK = np.uint64(0xFF)
+
+# Ziggurat constants for the standard exponential (Marsaglia and Tsang 2000):
+# the right edge of the base strip and the common area of the 256 layers.
+ZIG_R = 7.69711747013104972
+ZIG_V = 3.949659822581572e-3
+
+
+def _ziggurat_tables() -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """``(ke, we, fe)``: acceptance thresholds (53-bit), layer widths per unit, densities.
+
+    Layer ``i >= 1`` is the rectangle ``[0, x_i] x [f(x_i), f(x_{i-1})]``
+    with ``x_255 = ZIG_R`` and ``x_0 = 0``; layer 0 is the base strip of
+    width ``ZIG_V / f(ZIG_R)`` (the tail beyond ``ZIG_R`` folded in). A
+    uniform ``u`` in layer ``i`` gives ``x = u * we[i]``, accepted at once
+    when ``u < ke[i]`` (``x`` left of the curve's lower corner).
+    """
+    m = 2.0**53
+    de = ZIG_R
+    te = de
+    q = ZIG_V / math.exp(-de)
+    ke = np.zeros(256, dtype=np.int64)
+    we = np.zeros(256)
+    fe = np.zeros(256)
+    ke[0] = int((de / q) * m)
+    ke[1] = 0
+    we[0] = q / m
+    we[255] = de / m
+    fe[0] = 1.0
+    fe[255] = math.exp(-de)
+    for i in range(254, 0, -1):
+        de = -math.log(ZIG_V / de + math.exp(-de))
+        ke[i + 1] = int((de / te) * m)
+        te = de
+        fe[i] = math.exp(-de)
+        we[i] = de / m
+    return ke, we, fe
+
+
+ZIG_KE, ZIG_WE, ZIG_FE = _ziggurat_tables()
 
 
 def scenario_key(seed: int, *identity: int) -> np.uint64:
@@ -146,11 +199,45 @@ def next_double(state):
 
 
 @njit(cache=True)
-def next_exponential(state, rate):
-    """An exponential variate with the given rate (inverse transform).
+def _exponential_slow(x, s0, s1):
+    """The ziggurat's rare paths for output ``x`` (see :func:`exponential_of`)."""
+    while True:
+        idx = np.int64((x >> _S3) & _LAYER_MASK)
+        u = np.int64(x >> _S11)
+        z = float(u) * ZIG_WE[idx]
+        if u < ZIG_KE[idx]:
+            return z, s0, s1
+        y, s0, s1 = step(s0, s1)
+        if idx == 0:
+            # Beyond the base strip: the exponential's tail past ZIG_R is
+            # ZIG_R plus an exponential (memorylessness), by inversion.
+            # ``1 - u`` is exact for a 53-bit u and never 0.
+            return ZIG_R - np.log(1.0 - double_of(y)), s0, s1
+        if (ZIG_FE[idx - 1] - ZIG_FE[idx]) * double_of(y) + ZIG_FE[idx] < np.exp(-z):
+            return z, s0, s1
+        x, s0, s1 = step(s0, s1)
 
-    Uses ``-log(1 - u)`` with u in [0, 1): ``1 - u`` is exact for a 53-bit
-    u and never 0, so the result is finite and as accurate as ``-log1p(-u)``,
-    and ``log`` is much cheaper than ``log1p``.
+
+@njit(cache=True, inline="always")
+def exponential_of(x, s0, s1):
+    """A standard exponential variate from output ``x`` (ziggurat).
+
+    ``x`` is an output already drawn from the stream held in ``(s0, s1)``
+    (see :func:`step`); in about 1.1% of cases more outputs are drawn.
+    Returns ``(variate, s0, s1)``.
     """
-    return -np.log(1.0 - next_double(state)) / rate
+    idx = np.int64((x >> _S3) & _LAYER_MASK)
+    u = np.int64(x >> _S11)
+    if u < ZIG_KE[idx]:
+        return float(u) * ZIG_WE[idx], s0, s1
+    return _exponential_slow(x, s0, s1)
+
+
+@njit(cache=True)
+def next_exponential(state, rate):
+    """An exponential variate with the given rate, drawn from ``state`` (ziggurat)."""
+    x, s0, s1 = step(state[0], state[1])
+    e, s0, s1 = exponential_of(x, s0, s1)
+    state[0] = s0
+    state[1] = s1
+    return e / rate

@@ -9,6 +9,7 @@ import numpy as np
 
 ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT / "benchmarks"))
+sys.path.insert(0, str(ROOT / "tests" / "engine"))
 
 from floor import count_steps, floor_run, measure_draws  # noqa: E402
 
@@ -46,15 +47,18 @@ def test_floor_draws_the_mean_count_per_replicate(seed):
     assert floor_run(seed, n, num, den, chunk=chunk) == expected
 
 
-def test_engine_draw_count_is_three_per_patient(seed):
-    """Reference model: one arrival, one response and one toxicity draw per patient."""
+def test_engine_draw_count_is_the_models(seed):
+    """Reference model: per patient one arrival (the ziggurat: one number, more on its
+    rare paths), one response and one toxicity draw -- the independent simulator's count."""
     from bench_engine import replicate_fn
+    from pysim import PySim
 
     from simtrial.engine.pack import R_ENROLLED, pack_scenario
 
     cfg = load_config(ROOT / "benchmarks" / "reference.yaml")
+    design = cfg.resolved_design()
     for idx in range(len(cfg.scenarios)):
-        packed = pack_scenario(cfg, cfg.resolved_design(), idx)
+        packed = pack_scenario(cfg, design, idx)
         simulate_replicate, scratch = replicate_fn(packed)
         enrolled = []
 
@@ -63,5 +67,12 @@ def test_engine_draw_count_is_three_per_patient(seed):
             enrolled.append(int(scratch[-1][R_ENROLLED]))
 
         dc = measure_draws(run_one, seed, 300)
-        assert dc.counts.tolist() == [3 * e for e in enrolled]
+        sim = PySim(cfg, design, idx)
+        expected = []
+        for i in range(300):
+            sim.replicate(seed, i)
+            expected.append(sim.draws)
+        assert dc.counts.tolist() == expected
+        extra = dc.counts - 3 * np.array(enrolled)
+        assert extra.min() >= 0 and extra.max() > 0  # the rare paths occur and are counted
         assert set(enrolled) == {10, 29}

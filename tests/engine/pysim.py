@@ -12,7 +12,10 @@ toxicity is uncertain.
 The variates follow the engine's documented definitions, one uniform u each:
 an event of probability q happens when ``u < q``; the cycle of a first event
 is the least k in the course with ``u < F(k)``, F its distribution function
-over cycles; an exponential is ``-log(1 - u)``. Treatment is walked cycle by
+over cycles; an exponential is the ziggurat of Marsaglia and Tsang (2000)
+with the engine's layer tables (data, checked on their own in
+tests/engine/test_rng.py), written out here from the paper's algorithm with
+Python integers and floats. Treatment is walked cycle by
 cycle (the engine jumps level by level); cycle k at a dose level that
 started at time b ends at ``b + k * cycle_length``, and doses are totalled
 from whole administration days per level.
@@ -24,9 +27,15 @@ import math
 
 import numpy as np
 
+from simtrial.engine import _rng
+
 MASK = (1 << 64) - 1
 DAYS_PER_MONTH = 365.25 / 12.0
 NEVER = 1 << 40
+_ZIG_R = float(_rng.ZIG_R)
+_KE = [int(k) for k in _rng.ZIG_KE]
+_WE = [float(w) for w in _rng.ZIG_WE]
+_FE = [float(f) for f in _rng.ZIG_FE]
 
 
 def _splitmix(x: int) -> int:
@@ -41,20 +50,40 @@ def _rotl(x: int, k: int) -> int:
 
 
 class Stream:
-    """xoroshiro128+ seeded from (key, replicate) by splitmix64."""
+    """xoroshiro128+ seeded from (key, replicate) by splitmix64; counts its draws."""
 
     def __init__(self, key: int, replicate: int) -> None:
         base = _splitmix((int(key) ^ _splitmix(replicate)) & MASK)
         self.s0 = _splitmix(base)
         self.s1 = _splitmix((base + 0x9E3779B97F4A7C15) & MASK)
+        self.draws = 0
 
-    def uniform(self) -> float:
+    def raw(self) -> int:
         s0, s1 = self.s0, self.s1
         out = (s0 + s1) & MASK
         s1 ^= s0
         self.s0 = _rotl(s0, 24) ^ s1 ^ ((s1 << 16) & MASK)
         self.s1 = _rotl(s1, 37)
-        return float(out >> 11) * (1.0 / 9007199254740992.0)
+        self.draws += 1
+        return out
+
+    def uniform(self) -> float:
+        return float(self.raw() >> 11) * (1.0 / 9007199254740992.0)
+
+    def exponential(self) -> float:
+        """Standard exponential by the ziggurat: layer from bits 3-10, uniform from bits 11-63."""
+        while True:
+            x = self.raw()
+            layer = (x >> 3) & 0xFF
+            u = x >> 11
+            z = float(u) * _WE[layer]
+            if u < _KE[layer]:
+                return z
+            if layer == 0:
+                # the tail beyond the base strip: R plus an exponential
+                return _ZIG_R - math.log(1.0 - self.uniform())
+            if _FE[layer] + (_FE[layer - 1] - _FE[layer]) * self.uniform() < math.exp(-z):
+                return z
 
 
 def first_cycle(u: float, p_first: float, p_later: float, max_cycles: int) -> int:
@@ -116,7 +145,7 @@ class PySim:
 
     # -- arrivals -------------------------------------------------------------
     def arrival_after(self, rng: Stream, t: float) -> float:
-        need = -math.log(1.0 - rng.uniform())
+        need = rng.exponential()
         for start, end, rate in self.pieces:
             if end <= t:
                 continue
@@ -134,8 +163,7 @@ class PySim:
         responder = rng.uniform() < self.sc.p_response
         death = math.inf
         if cfg.survival is not None:
-            u = rng.uniform()
-            death = enrol + (self.scale_resp if responder else self.scale) * (-math.log(1.0 - u)) ** self.inv_shape
+            death = enrol + (self.scale_resp if responder else self.scale) * rng.exponential() ** self.inv_shape
         pw = cfg.evaluability.withdrawal_per_cycle
         leave = NEVER if pw == 0.0 else (1 if pw >= 1.0 else first_cycle(rng.uniform(), pw, pw, max_c))
         # first-toxicity cycle at the starting dose: P(cycle 1) = p_c1, then p_level[0] per cycle
@@ -292,6 +320,7 @@ class PySim:
             tox_patients=T["toxpat"], deaths=T["deaths"], rdi_sum=T["rdi"], dose_sum=T["dose"],
             x1=x1, stage1_days=a1,
         )
+        self.draws = rng.draws  # numbers this replicate drew from its stream
         return out
 
     def run(self, key: int, n: int) -> list[dict]:
