@@ -41,6 +41,7 @@ from simtrial.engine.pack import (
     I_ASSESS,
     I_DISCONTINUE,
     I_HAS_SURV,
+    I_LEAN,
     I_MAX_CYCLES,
     I_MAX_ENROLLED,
     I_MAX_EVENTS,
@@ -63,7 +64,6 @@ from simtrial.engine.pack import (
     NREC,
     PAT_DEATH,
     PAT_ENROLL,
-    PAT_EVAL,
     PAT_RDI,
     PAT_RESP,
     R_CAPSTOP,
@@ -169,6 +169,37 @@ def _next_arrival(s0, s1, t, rate_end, rate_val, rate_inv):
 
 
 @njit(cache=True, inline="always")
+def _one_step_course(enroll, tox_at, withdraw, stop_c, cp):
+    """A course that cannot die and is one step of treatment, in closed form.
+
+    Without the level loop's branches: the course ends at the first
+    toxicity or at cycle ``stop_c``, at full dose (the same arithmetic as
+    one pass of the loop in :func:`_patient`).
+
+    Returns
+    -------
+    tuple
+        ``(evaluable, time the outcome is known, any toxicity, toxicity within
+        the monitoring window, time the window outcome is known, dose delivered)``.
+    """
+    (clen, _, _, _, _, _, _, _, assess_c, window, n_adm, _, _, _, _, _, d0, monitor, _) = cp
+    tox = tox_at <= stop_c
+    c_end = tox_at if tox else stop_c
+    end = enroll + c_end * clen
+    evaluable = (assess_c <= c_end) & (assess_c != withdraw)
+    known = enroll + assess_c * clen if evaluable else end
+    wtox = 0
+    wknown = end
+    if monitor:
+        first_wtox = tox & (tox_at <= window)
+        wtox = 1 if first_wtox else 0
+        wknown = end if (first_wtox or window > c_end) else enroll + window * clen
+    days = c_end * n_adm
+    delivered = 0.0 + d0 * days
+    return evaluable, known, tox, wtox, wknown, delivered
+
+
+@njit(cache=True, inline="always")
 def _patient(s0, s1, enroll, cp, dose_lev, admin_cum, tox_thr, tox_mode, wd_thr):
     """Simulate one patient's course from enrolment.
 
@@ -203,22 +234,7 @@ def _patient(s0, s1, enroll, cp, dose_lev, admin_cum, tox_thr, tox_mode, wd_thr)
     stop_c = withdraw if withdraw < max_c else max_c
 
     if one_level and death == np.inf:
-        # Common case in closed form, without the loop's branches: the course
-        # ends at the first toxicity or stop_c, at full dose (the same
-        # arithmetic as one pass of the loop below).
-        tox = tox_at <= stop_c
-        c_end = tox_at if tox else stop_c
-        end = enroll + c_end * clen
-        evaluable = (assess_c <= c_end) & (assess_c != withdraw)
-        known = enroll + assess_c * clen if evaluable else end
-        wtox = 0
-        wknown = end
-        if monitor:
-            first_wtox = tox & (tox_at <= window)
-            wtox = 1 if first_wtox else 0
-            wknown = end if (first_wtox or window > c_end) else enroll + window * clen
-        days = c_end * n_adm
-        delivered = 0.0 + dose_lev[0] * days
+        evaluable, known, tox, wtox, wknown, delivered = _one_step_course(enroll, tox_at, withdraw, stop_c, cp)
         return evaluable, evaluable and responder, known, death, tox, wtox, wknown, 1.0, delivered, False, s0, s1
 
     level = 0
@@ -302,8 +318,33 @@ def _patient(s0, s1, enroll, cp, dose_lev, admin_cum, tox_thr, tox_mode, wd_thr)
 
 
 @njit(cache=True, inline="always")
+def _record_patient(po, pat, i, enroll, death, resp, rdi):
+    """Where patient ``i``'s per-patient outputs go (``po``, see :func:`_replicate`).
+
+    Looping over replicates, into the chunk's histograms: the enrolment time
+    into its bin, and the relative dose intensity only when below 1 (every
+    patient is first counted at full intensity, by the caller, per chunk:
+    one addition instead of a serial chain of increments of one cell).
+    Otherwise into row ``i`` of ``pat`` (for the survival sample).
+    """
+    to_hist, accr, rdih, inv_width, n_tb, n_rb = po
+    if to_hist:
+        b = np.int64(enroll * inv_width)
+        accr[min(b, n_tb)] += 1
+        if rdi < 1.0:
+            rb = np.int64(rdi * n_rb)
+            rdih[max(rb, 0)] += 1
+            rdih[n_rb - 1] -= 1
+    else:
+        pat[i, PAT_ENROLL] = enroll
+        pat[i, PAT_DEATH] = death
+        pat[i, PAT_RESP] = 1.0 if resp else 0.0
+        pat[i, PAT_RDI] = rdi
+
+
+@njit(cache=True, inline="always")
 def _stage(s0, s1, stage_start, target, halt, clock, sp, cp, rate_end, rate_val, rate_inv, dose_lev,
-           admin_cum, stop_x, tox_thr, tox_mode, wd_thr, pend, pat, tot):
+           admin_cum, stop_x, tox_thr, tox_mode, wd_thr, pend, pat, po, tot):
     """Enrol one stage until ``target`` evaluable slots are filled (or enrolment stops).
 
     ``sp`` and ``cp`` are the stage and patient scalars; ``tot`` holds the
@@ -350,11 +391,7 @@ def _stage(s0, s1, stage_start, target, halt, clock, sp, cp, rate_end, rate_val,
         t = a
         ev, resp, known, death, tox, wtox, wknown, rdi, dose, died, s0, s1 = _patient(
             s0, s1, a, cp, dose_lev, admin_cum, tox_thr, tox_mode, wd_thr)
-        pat[n_enr, PAT_ENROLL] = a
-        pat[n_enr, PAT_DEATH] = death
-        pat[n_enr, PAT_RESP] = 1.0 if resp else 0.0
-        pat[n_enr, PAT_EVAL] = 1.0 if ev else 0.0
-        pat[n_enr, PAT_RDI] = rdi
+        _record_patient(po, pat, n_enr, a, death, resp, rdi)
         n_enr += 1
         n_toxpat += tox
         n_died += died
@@ -379,6 +416,54 @@ def _stage(s0, s1, stage_start, target, halt, clock, sp, cp, rate_end, rate_val,
     return t, analysis, x, incomplete, tot, s0, s1
 
 
+@njit(cache=True, inline="always")
+def _stage_lean(s0, s1, stage_start, target, halt, clock, sp, cp, rate_inv0, tox_thr, tox_mode0, pat, po, tot):
+    """:func:`_stage` for a lean scenario (``ipar[I_LEAN]``, see :func:`simtrial.engine.pack._is_lean`).
+
+    The same draws and arithmetic without the branches that cannot fire
+    there: one open-ended accrual rate (the arrival is ``t + e / rate``), no
+    death, withdrawal draw, dose reduction, toxicity rule or replacement
+    slot, so ``target`` patients are enrolled unless the accrual cap or the
+    overrun horizon ``halt`` comes first. Same returns as :func:`_stage`.
+    """
+    n_enr, tox_time, n_eval, n_toxpat, n_died, rdi_sum, dose_sum, n_wtox, wlatest = tot
+    cap = sp[0]
+    clen, max_c, resp_thr, _, _, _, _, withdraw = cp[:8]
+    stop_c = withdraw if withdraw < max_c else max_c
+    analysis = stage_start
+    xr = 0
+    incomplete = False
+    t = clock if clock > stage_start else stage_start
+    for _ in range(target):
+        x, s0, s1 = step(s0, s1)
+        e, s0, s1 = exponential_of(x, s0, s1)
+        a = t + e * rate_inv0
+        if a > cap:
+            incomplete = True
+            break
+        if a > halt:
+            break
+        t = a
+        x, s0, s1 = step(s0, s1)
+        responder = u53_of(x) < resp_thr
+        tox_at = tox_mode0
+        if tox_at == MODE_DRAW:
+            x, s0, s1 = step(s0, s1)
+            tox_at = _first_event(u53_of(x), tox_thr, 0, max_c)
+        ev, known, tox, _, _, dose = _one_step_course(a, tox_at, withdraw, stop_c, cp)
+        _record_patient(po, pat, n_enr, a, np.inf, ev and responder, 1.0)
+        n_enr += 1
+        n_toxpat += tox
+        rdi_sum += 1.0
+        dose_sum += dose
+        if known > analysis:
+            analysis = known
+        n_eval += ev
+        xr += ev & responder
+    tot = (n_enr, tox_time, n_eval, n_toxpat, n_died, rdi_sum, dose_sum, n_wtox, wlatest)
+    return t, analysis, xr, incomplete, tot, s0, s1
+
+
 @njit(cache=True, _nrt=False)
 def simulate_replicate(state, fpar, ipar, rate_end, rate_val, rate_inv, dose_lev, admin_cum, stop_x, tox_thr,
                        tox_mode, wd_thr, pend, pat, pout, acc, st, rec):
@@ -393,7 +478,7 @@ def simulate_replicate(state, fpar, ipar, rate_end, rate_val, rate_inv, dose_lev
     pend : float64[max_enrolled + 1]
         Scratch: open replacement slots.
     pat : float64[max_enrolled + 1, NPAT]
-        Scratch: per-patient (enrol time, death time, responder, evaluable, RDI).
+        Per-patient output (enrol time, death time, responder counted, RDI).
     pout : float64[10], acc : float64[9], st : float64[4]
         Reserved scratch (not written).
     rec : float64[NREC]
@@ -404,14 +489,23 @@ def simulate_replicate(state, fpar, ipar, rate_end, rate_val, rate_inv, dose_lev
     int
         Number of patients enrolled (rows of ``pat`` filled).
     """
+    po = (False, acc, st, 0.0, 0, 0)  # patients into pat; no histograms
     return _replicate(state, fpar, ipar, rate_end, rate_val, rate_inv, dose_lev, admin_cum, stop_x, tox_thr,
-                      tox_mode, wd_thr, pend, pat, rec)
+                      tox_mode, wd_thr, pend, pat, rec, ipar[I_LEAN] == 1, po)
 
 
 @njit(cache=True, inline="always")
 def _replicate(state, fpar, ipar, rate_end, rate_val, rate_inv, dose_lev, admin_cum, stop_x, tox_thr, tox_mode,
-               wd_thr, pend, pat, rec):
-    """The body of :func:`simulate_replicate`, inlined where replicates are looped over."""
+               wd_thr, pend, pat, rec, lean, po):
+    """The body of :func:`simulate_replicate`, inlined where replicates are looped over.
+
+    ``lean`` selects :func:`_stage_lean` (only valid when ``ipar[I_LEAN]``);
+    where it is a constant at the call site, the other path is compiled out.
+    ``po`` is ``(to_hist, accrual histogram, RDI histogram, 1 / bin width,
+    time bins, RDI bins)``: whether patients go into the histograms or into
+    the rows of ``pat`` (see :func:`_record_patient`), a constant at each
+    call site.
+    """
     # Running totals: enrolled, toxicity-stop time, evaluable, toxic patients,
     # deaths, RDI sum, dose sum, window-toxic patients, latest window time.
     tot = (0, np.inf, 0, 0, 0, 0.0, 0.0, 0, 0.0)
@@ -423,6 +517,8 @@ def _replicate(state, fpar, ipar, rate_end, rate_val, rate_inv, dose_lev, admin_
     r1 = ipar[I_R1]
     r = ipar[I_R]
     pause = ipar[I_PAUSE] == 1
+    rate_inv0 = rate_inv[0]
+    tox_mode0 = tox_mode[0]
     promising = 0.0
     futile = 0.0
     toxstop = 0.0
@@ -439,9 +535,13 @@ def _replicate(state, fpar, ipar, rate_end, rate_val, rate_inv, dose_lev, admin_
     fut = False
     end = 0.0
     for stage in range(2):
-        t_last, analysis, x, incomplete, tot, s0, s1 = _stage(
-            s0, s1, start, target, halt, clock, sp, cp, rate_end, rate_val, rate_inv, dose_lev, admin_cum,
-            stop_x, tox_thr, tox_mode, wd_thr, pend, pat, tot)
+        if lean:
+            t_last, analysis, x, incomplete, tot, s0, s1 = _stage_lean(
+                s0, s1, start, target, halt, clock, sp, cp, rate_inv0, tox_thr, tox_mode0, pat, po, tot)
+        else:
+            t_last, analysis, x, incomplete, tot, s0, s1 = _stage(
+                s0, s1, start, target, halt, clock, sp, cp, rate_end, rate_val, rate_inv, dose_lev, admin_cum,
+                stop_x, tox_thr, tox_mode, wd_thr, pend, pat, po, tot)
         tox_time = tot[1]
         if stage == 0:
             clock = t_last
@@ -503,6 +603,43 @@ def _replicate(state, fpar, ipar, rate_end, rate_val, rate_inv, dose_lev, admin_
     return n_enr
 
 
+@njit(cache=True, inline="always")
+def _block_loop(key, lo, hi, ci, fpar, ipar, rate_end, rate_val, rate_inv, dose_lev, admin_cum, stop_x, tox_thr,
+                tox_mode, wd_thr, state, pend, pat, rec, s, s2, enr_counts, eval_counts, tox_counts, dur_hist, accr,
+                rdih, store, recs, lean):
+    """The loop of :func:`_run_block` over its replicates, for one value of the constant ``lean``.
+
+    Returns ``(cross0, cross1, patients)``: the two cross-product sums and
+    the number of patients (first counted in the full-intensity RDI bin, see
+    :func:`_record_patient`).
+    """
+    n_tb = ipar[I_N_TIME_BINS]
+    inv_width = fpar[F_INV_BIN_WIDTH]
+    po = (True, accr, rdih, inv_width, n_tb, ipar[I_N_RDI_BINS])
+    cr0 = 0.0
+    cr1 = 0.0
+    full = 0
+    for rep in range(lo, hi):
+        seed_stream(state, key, rep)
+        n = _replicate(state, fpar, ipar, rate_end, rate_val, rate_inv, dose_lev, admin_cum, stop_x, tox_thr,
+                       tox_mode, wd_thr, pend, pat, rec, lean, po)
+        for j in range(NREC):
+            s[j] += rec[j]
+            s2[j] += rec[j] * rec[j]
+        cr0 += rec[R_RDI_SUM] * rec[R_ENROLLED]
+        cr1 += rec[R_DOSE_SUM] * rec[R_ENROLLED]
+        enr_counts[ci, n] += 1
+        eval_counts[ci, np.int64(rec[R_EVALUABLE])] += 1
+        tox_counts[ci, np.int64(rec[R_TOXPAT])] += 1
+        b = np.int64(rec[R_DURATION] * inv_width)
+        dur_hist[ci, min(b, n_tb)] += 1
+        full += n
+        if store:
+            for j in range(NREC):
+                recs[rep, j] = rec[j]
+    return cr0, cr1, full
+
+
 @njit(cache=True, _nrt=False)
 def _run_block(key, lo, hi, ci, fpar, ipar, rate_end, rate_val, rate_inv, dose_lev, admin_cum, stop_x, tox_thr,
                tox_mode, wd_thr, state, pend, pat, rec, s, s2, sums, sumsq, cross, enr_counts, eval_counts,
@@ -514,9 +651,6 @@ def _run_block(key, lo, hi, ci, fpar, ipar, rate_end, rate_val, rate_inv, dose_l
     it only reads and writes arrays its caller owns, and counting every
     array at every inlined call would cost more than the trial itself.
     """
-    n_tb = ipar[I_N_TIME_BINS]
-    n_rb = ipar[I_N_RDI_BINS]
-    inv_width = fpar[F_INV_BIN_WIDTH]
     accr = accr_hist[ci]
     rdih = rdi_hist[ci]
     # This chunk's rows of counts start from zero (the caller reuses the arrays).
@@ -526,30 +660,17 @@ def _run_block(key, lo, hi, ci, fpar, ipar, rate_end, rate_val, rate_inv, dose_l
     dur_hist[ci, :] = 0
     accr[:] = 0
     rdih[:] = 0
-    cr0 = 0.0
-    cr1 = 0.0
-    for rep in range(lo, hi):
-        seed_stream(state, key, rep)
-        n = _replicate(state, fpar, ipar, rate_end, rate_val, rate_inv, dose_lev, admin_cum, stop_x, tox_thr,
-                       tox_mode, wd_thr, pend, pat, rec)
-        for j in range(NREC):
-            s[j] += rec[j]
-            s2[j] += rec[j] * rec[j]
-        cr0 += rec[R_RDI_SUM] * rec[R_ENROLLED]
-        cr1 += rec[R_DOSE_SUM] * rec[R_ENROLLED]
-        enr_counts[ci, n] += 1
-        eval_counts[ci, np.int64(rec[R_EVALUABLE])] += 1
-        tox_counts[ci, np.int64(rec[R_TOXPAT])] += 1
-        b = np.int64(rec[R_DURATION] * inv_width)
-        dur_hist[ci, min(b, n_tb)] += 1
-        for i in range(n):
-            b = np.int64(pat[i, PAT_ENROLL] * inv_width)
-            accr[min(b, n_tb)] += 1
-            rb = np.int64(pat[i, PAT_RDI] * n_rb)
-            rdih[min(max(rb, 0), n_rb - 1)] += 1
-        if store:
-            for j in range(NREC):
-                recs[rep, j] = rec[j]
+    # Two copies of the loop, each compiled for its path (the lean one has
+    # none of the general path's code).
+    if ipar[I_LEAN] == 1:
+        cr0, cr1, full = _block_loop(key, lo, hi, ci, fpar, ipar, rate_end, rate_val, rate_inv, dose_lev, admin_cum,
+                                     stop_x, tox_thr, tox_mode, wd_thr, state, pend, pat, rec, s, s2, enr_counts,
+                                     eval_counts, tox_counts, dur_hist, accr, rdih, store, recs, True)
+    else:
+        cr0, cr1, full = _block_loop(key, lo, hi, ci, fpar, ipar, rate_end, rate_val, rate_inv, dose_lev, admin_cum,
+                                     stop_x, tox_thr, tox_mode, wd_thr, state, pend, pat, rec, s, s2, enr_counts,
+                                     eval_counts, tox_counts, dur_hist, accr, rdih, store, recs, False)
+    rdih[ipar[I_N_RDI_BINS] - 1] += full
     for j in range(NREC):
         sums[ci, j] = s[j]
         sumsq[ci, j] = s2[j]

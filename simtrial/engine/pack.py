@@ -53,7 +53,8 @@ I_N_RDI_BINS = 16
 I_RESP_THR = 17
 I_WD_MODE = 18
 I_N_ADM = 19
-NI = 20
+I_LEAN = 20
+NI = 21
 
 # Integer thresholds compare with the top 53 bits ``u53`` of a draw: ``u53 <
 # ceil(q * 2**53)`` holds exactly when the double ``u53 * 2**-53 < q``, so an
@@ -84,8 +85,8 @@ R_PROMISING, R_FUTILE, R_TOXSTOP, R_CAPSTOP, R_ENROLLED, R_EVALUABLE, R_RESPONSE
 R_DURATION, R_TOXPAT, R_DEATHS, R_RDI_SUM, R_DOSE_SUM, R_X1, R_STAGE1 = range(7, 14)
 
 # Per-patient scratch columns.
-PAT_ENROLL, PAT_DEATH, PAT_RESP, PAT_EVAL, PAT_RDI = range(5)
-NPAT = 5
+PAT_ENROLL, PAT_DEATH, PAT_RESP, PAT_RDI = range(4)
+NPAT = 4
 
 N_TIME_BINS = 4000
 N_RDI_BINS = 50
@@ -216,6 +217,35 @@ def tox_stop_thresholds(rule: Any, max_enrolled: int) -> np.ndarray:
     return out
 
 
+def _is_lean(ipar: np.ndarray, tox_mode: np.ndarray, n_rate_pieces: int) -> bool:
+    """Whether the kernels may take their lean per-patient path for this scenario.
+
+    The lean path is the general one with the branches that cannot fire
+    removed: one open-ended accrual rate, no survival model, no withdrawal
+    draw, a single step of treatment (toxicity ends it, or there is one dose
+    level or one allowed event), no toxicity stopping rule, and no
+    replacement slot ever opened (replacement off, or every patient
+    evaluable by construction). It draws the same numbers and computes the
+    same values, so records are identical either way.
+    """
+    one_level = ipar[I_DISCONTINUE] == 1 or ipar[I_MAX_EVENTS] <= 1 or ipar[I_N_LEVELS] == 1
+    wd = int(ipar[I_WD_MODE])
+    stop_c = min(wd, int(ipar[I_MAX_CYCLES]))
+    # The earliest a patient's course can end (in cycles) and whether the
+    # response assessment always falls within it.
+    earliest = min(stop_c, BIG_CYCLES if tox_mode[0] == BIG_CYCLES else 1)
+    assess = int(ipar[I_ASSESS])
+    always_evaluable = assess <= earliest and assess != wd
+    return bool(
+        n_rate_pieces == 1
+        and ipar[I_HAS_SURV] == 0
+        and wd != MODE_DRAW
+        and one_level
+        and ipar[I_TOX_EVERY] == 0
+        and (ipar[I_REPLACE] == 0 or always_evaluable)
+    )
+
+
 def pack_scenario(config: Any, design: Any, index: int) -> Packed:
     """Turn the config, its design and scenario ``index`` into flat arrays.
 
@@ -305,6 +335,8 @@ def pack_scenario(config: Any, design: Any, index: int) -> Packed:
     ipar[I_TOX_WINDOW] = rule.window_cycles if rule is not None else 1
     ipar[I_N_TIME_BINS] = N_TIME_BINS
     ipar[I_N_RDI_BINS] = N_RDI_BINS
+
+    ipar[I_LEAN] = 1 if _is_lean(ipar, tox_mode, len(config.enrollment.rates)) else 0
 
     enr = config.enrollment
     ends, vals, t = [], [], 0.0
