@@ -434,14 +434,15 @@ def _stage_lean(s0, s1, stage_start, target, halt, clock, sp, cp, rate_inv0, tox
     xr = 0
     incomplete = False
     t = clock if clock > stage_start else stage_start
+    # One test per arrival: past the accrual cap (incomplete, as the general
+    # path checks the cap first) or past the overrun horizon.
+    lim = cap if cap < halt else halt
     for _ in range(target):
         x, s0, s1 = step(s0, s1)
         e, s0, s1 = exponential_of(x, s0, s1)
         a = t + e * rate_inv0
-        if a > cap:
-            incomplete = True
-            break
-        if a > halt:
+        if a > lim:
+            incomplete = a > cap
             break
         t = a
         x, s0, s1 = step(s0, s1)

@@ -9,6 +9,7 @@ import pytest
 from numba import njit
 
 from pysim import PySim, Stream
+from test_paths import LEAN_EDGES
 from simtrial.engine import simulate
 from simtrial.engine._rng import double_of, next_double, next_u53, next_u64, scenario_key, seed_stream, step, u53_of
 from simtrial.engine.pack import TWO53, threshold
@@ -38,8 +39,8 @@ EDGE = {
                   {"name": "rare", "p_response": 0.2, "p_tox": 0.01}],
 }
 CONFIGS = ["configs/binomial.yaml", "configs/len_dex.yaml", "configs/cytotoxic_monitored.yaml",
-           "benchmarks/reference.yaml", "edge"]
-N_REP = 1000  # per scenario; 14 scenarios in all, every model feature exercised
+           "benchmarks/reference.yaml", "edge", "lean_edges"]
+N_REP = 1000  # per scenario; 16 scenarios in all, every model feature and both kernel paths exercised
 
 
 def test_stream_matches_engine_rng(seed):
@@ -92,7 +93,8 @@ def test_integer_threshold_is_the_float_comparison(q):
 
 @pytest.mark.parametrize("path", CONFIGS)
 def test_engine_equals_independent_simulator(path, seed):
-    cfg = parse_config(EDGE) if path == "edge" else load_config(path)
+    cfg = {"edge": lambda: parse_config(EDGE), "lean_edges": lambda: parse_config(LEAN_EDGES)}.get(
+        path, lambda: load_config(path))()
     res = simulate(cfg, n_sim=N_REP, seed=seed, threads=2, replicates=True)
     reps = res.replicates
     for i, sc in enumerate(cfg.scenarios):

@@ -21,16 +21,36 @@ from simtrial.engine.pack import (
     I_N_TIME_BINS,
     PAT_ENROLL,
     PAT_RDI,
+    R_CAPSTOP,
+    R_ENROLLED,
+    R_EVALUABLE,
+    R_X1,
     pack_scenario,
 )
 from simtrial.engine.simulate import _run_scenario
-from simtrial.model import load_config
+from simtrial.model import load_config, parse_config
 
 N = 5000
 
+# Lean, but with what the reference model does not reach: no pause after
+# stage 1 (patients arriving before the stage-1 analysis are enrolled after
+# a futility stop), an accrual cap that ends some trials, withdrawal certain
+# after cycle 3 and toxicity that can make a patient non-evaluable (no
+# replacement).
+LEAN_EDGES = {
+    "schema_version": 1, "name": "lean_edges",
+    "enrollment": {"rates": [{"per_month": 3.0}], "max_duration": "11 months"},
+    "treatment": {"cycle_length": "21 days", "max_cycles": 8, "drugs": [{"name": "a", "dose": 2.5, "days": [1, 8]}]},
+    "toxicity": {"on_event": "discontinue", "cycle1_factor": 1.5},
+    "response": {"assess_after_cycles": 2},
+    "evaluability": {"replace_non_evaluable": False},
+    "design": {"r1": 1, "n1": 10, "r": 5, "n": 29, "pause_after_stage1": False},
+    "scenarios": [{"name": "low", "p_response": 0.1, "p_tox": 0.2}, {"name": "high", "p_response": 0.3, "p_tox": 0.05}],
+}  # fmt: skip
+
 
 def _packs(path):
-    cfg = load_config(path)
+    cfg = parse_config(LEAN_EDGES) if path == "lean_edges" else load_config(path)
     design = cfg.resolved_design()
     return [pack_scenario(cfg, design, i) for i in range(len(cfg.scenarios))]
 
@@ -43,7 +63,7 @@ def test_lean_flag_is_set_where_expected():
     assert all(p.ipar[I_LEAN] == 0 for p in _packs("configs/cytotoxic_monitored.yaml"))
 
 
-@pytest.mark.parametrize("path", ["benchmarks/reference.yaml", "configs/binomial.yaml"])
+@pytest.mark.parametrize("path", ["benchmarks/reference.yaml", "configs/binomial.yaml", "lean_edges"])
 def test_lean_path_equals_general_path(path, seed):
     for i, packed in enumerate(_packs(path)):
         general = packed._replace(ipar=packed.ipar.copy())
@@ -54,7 +74,13 @@ def test_lean_path_equals_general_path(path, seed):
         assert np.array_equal(rec_a, rec_b)
         for name in tot_a:
             assert np.array_equal(tot_a[name], tot_b[name]), name
-        assert rec_a[:, 4].min() < rec_a[:, 4].max()  # enrolment varies: not vacuous
+        assert rec_a[:, R_ENROLLED].min() < rec_a[:, R_ENROLLED].max()  # enrolment varies: not vacuous
+        if path == "lean_edges":
+            assert packed.ipar[I_LEAN] == 1
+            assert rec_a[:, R_CAPSTOP].any()  # the accrual cap ended some trials
+            assert (rec_a[:, R_EVALUABLE] < rec_a[:, R_ENROLLED]).any()  # non-evaluable patients occur
+            # stage-1 futility with enrolment beyond n1 (the overrun)
+            assert ((rec_a[:, R_X1] <= 1) & (rec_a[:, R_ENROLLED] > 10)).any()
 
 
 @pytest.mark.parametrize("path", ["benchmarks/reference.yaml", "configs/len_dex.yaml",
