@@ -99,7 +99,8 @@ def make_scratch(packed):
     after ``seed_stream(state, key, replicate)``.
     """
     n = int(packed.ipar[I_MAX_ENROLLED]) + 1
-    return (np.empty(n), np.empty((n, NPAT)), np.empty(NPOUT), np.empty(_NACC), np.empty(_NST), np.empty(NREC))
+    return (np.empty(n), np.empty((n, NPAT)), np.empty(NPOUT), np.empty(_NACC, dtype=np.int64),
+            np.empty(_NST, dtype=np.int64), np.empty(NREC))
 
 
 @njit(cache=True, inline="always")
@@ -342,7 +343,7 @@ def _record_patient(po, pat, i, enroll, death, resp, rdi):
         pat[i, PAT_RDI] = rdi
 
 
-@njit(cache=True, inline="always")
+@njit(cache=True, _nrt=False)
 def _stage(s0, s1, stage_start, target, halt, clock, sp, cp, rate_end, rate_val, rate_inv, dose_lev,
            admin_cum, stop_x, tox_thr, tox_mode, wd_thr, pend, pat, po, tot):
     """Enrol one stage until ``target`` evaluable slots are filled (or enrolment stops).
@@ -480,8 +481,9 @@ def simulate_replicate(state, fpar, ipar, rate_end, rate_val, rate_inv, dose_lev
         Scratch: open replacement slots.
     pat : float64[max_enrolled + 1, NPAT]
         Per-patient output (enrol time, death time, responder counted, RDI).
-    pout : float64[10], acc : float64[9], st : float64[4]
-        Reserved scratch (not written).
+    pout : float64[10], acc : int64[9], st : int64[4]
+        Reserved scratch (not written; ``acc`` and ``st`` have the type of
+        the histograms, so the stage function is compiled once).
     rec : float64[NREC]
         Output record (slots ``REC_FIELDS`` of :mod:`simtrial.engine.pack`).
 
@@ -738,8 +740,8 @@ def collect_patients(key, n_rep, fpar, ipar, rate_end, rate_val, rate_inv, dose_
     pend = np.empty(max_enr + 1, dtype=np.float64)
     pat = np.empty((max_enr + 1, NPAT), dtype=np.float64)
     pout = np.empty(NPOUT, dtype=np.float64)
-    acc = np.empty(_NACC, dtype=np.float64)
-    st = np.empty(_NST, dtype=np.float64)
+    acc = np.empty(_NACC, dtype=np.int64)
+    st = np.empty(_NST, dtype=np.int64)
     rec = np.empty(NREC, dtype=np.float64)
     m = 0
     for rep in range(n_rep):
