@@ -4,17 +4,25 @@ Pure functions of arrays (see :mod:`simtrial.engine.pack` for the slot
 layout). Time is in days from the trial's opening.
 
 Random draws, in order, per replicate: for each enrolment attempt one
-arrival draw; then for the enrolled patient one response draw, one survival
-draw (if a survival model), one withdrawal draw (if 0 < withdrawal < 1), one
-draw for the cycle of the first toxicity at the starting dose (if toxicity is
-possible) and one more at each reduced level reached whose toxicity is
-uncertain. Every variate uses exactly one draw:
+arrival variate; then for the enrolled patient one response draw, one
+survival variate (if a survival model), one withdrawal draw (if 0 <
+withdrawal < 1), one draw for the cycle of the first toxicity at the
+starting dose (if toxicity is possible) and one more at each reduced level
+reached whose toxicity is uncertain. Each variate starts from one draw:
 
 * an event of probability q: ``u53 < ceil(q 2**53)`` (``u53`` the top 53 bits);
 * the cycle of a first event: the least k with ``u53 < ceil(F(k) 2**53)``,
   ``F`` the precomputed distribution over the treatment's cycles ("never"
   when beyond the last cycle), so no logarithm is needed;
-* an exponential: ``-log(1 - u)``, u the double of the top 53 bits.
+* a standard exponential (arrival gap, survival): the ziggurat of
+  :func:`simtrial.engine._rng.exponential_of`, one draw and no logarithm in
+  about 98.9% of variates, more draws in the rest.
+
+Two per-patient paths draw the same numbers and compute the same values:
+the general one and, for scenarios flagged lean by
+:func:`simtrial.engine.pack.pack_scenario` (no deaths, withdrawal draws,
+dose steps, toxicity rule or replacements), :func:`_stage_lean`, which
+leaves out the branches that cannot fire there.
 
 Treatment is simulated one dose level at a time, not one cycle at a time:
 the first event at a level (toxicity, withdrawal, last cycle or death) ends
