@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
+import pytest
 
 from simtrial.engine import simulate
 from simtrial.engine.simulate import _BATCH_CHUNKS, CHUNK_SIZE
@@ -21,8 +22,9 @@ def _frames_equal(a, b) -> None:
         assert np.array_equal(sa.survival_sample[0], sb.survival_sample[0])
 
 
-def test_threads_do_not_change_results(seed):
-    cfg = load_config("configs/len_dex.yaml")
+@pytest.mark.parametrize("path", ["configs/len_dex.yaml", "benchmarks/reference.yaml"])  # general, lean path
+def test_threads_do_not_change_results(path, seed):
+    cfg = load_config(path)
     # Several chunks and batches (simulate.CHUNK_SIZE, _BATCH_CHUNKS), so the
     # parallel split really differs.
     n = CHUNK_SIZE * _BATCH_CHUNKS + 3 * CHUNK_SIZE + 1
