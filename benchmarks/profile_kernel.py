@@ -10,6 +10,7 @@ Two kinds of evidence, CPU time per trial on one thread (min of 3):
    drives the real one; the last row also drops the ziggurat's rare paths
    (a diagnostic: its variates are then not exponential). When the kernel
    has changed so that a patch no longer applies, that row says so.
+
 2. **A specialised kernel** of the reference model only, drawing the same
    numbers in the same order as the engine (arrival, response, toxicity
    per patient), checked to reproduce the engine's totals exactly. It is
@@ -19,6 +20,10 @@ Two kinds of evidence, CPU time per trial on one thread (min of 3):
    precomputed ``P(first toxicity within max_cycles)``; and, as a diagnostic
    only (its arrivals are not exponential), without the arrival's
    exponential transform, to show what that transform costs against the floor.
+
+The table ends with the random-number floor itself (``benchmarks/floor.py``
+with the engine's measured draws), timed in the same run, so every row can
+be read as a ratio to it.
 """
 
 from __future__ import annotations
@@ -219,6 +224,16 @@ def main(argv: list[str] | None = None) -> int:
                  "specialised kernel, same draws, geometric by comparison (no log1p)",
                  "  diagnostic: the same without the arrival's exponential transform (not the model)"][table]
         rows.append([label, per[0], per[1], float(np.mean(per))])
+    # The random-number floor of this run: the engine's measured draws, nothing else.
+    from bench_engine import engine_parts
+    from floor import floor_run, measure_draws
+
+    per = []
+    for i, key in enumerate(keys):
+        dc = measure_draws(engine_parts(cfg, i)[2], key, 20_000)
+        floor_run(key, 100, dc.num, dc.den)
+        per.append(_cpu(lambda: floor_run(key, n, dc.num, dc.den)) / n * 1e9)
+    rows.append(["random-number floor (the engine's draws, summed)", per[0], per[1], float(np.mean(per))])
     print_table(["variant (1 thread, CPU time)", "null ns/trial", "alternative ns/trial", "mean ns/trial"], rows,
                 title=f"Kernel cost on the reference model ({n:,} replicates per scenario)")
     print("specialised kernels reproduce the engine's totals (duration sum to 1e-9 relative, promising and "

@@ -342,7 +342,7 @@ def _record_patient(po, pat, i, enroll, death, resp, rdi):
         accr[min(b, n_tb)] += 1
         if rdi < 1.0:
             rb = np.int64(rdi * n_rb)
-            rdih[max(rb, 0)] += 1
+            rdih[min(max(rb, 0), n_rb - 1)] += 1
             rdih[n_rb - 1] -= 1
     else:
         pat[i, PAT_ENROLL] = enroll
@@ -430,7 +430,7 @@ def _stage_lean(s0, s1, stage_start, target, halt, clock, sp, cp, rate_inv0, tox
     """:func:`_stage` for a lean scenario (``ipar[I_LEAN]``, see :func:`simtrial.engine.pack._is_lean`).
 
     The same draws and arithmetic without the branches that cannot fire
-    there: one open-ended accrual rate (the arrival is ``t + e / rate``), no
+    there: one open-ended accrual rate (the arrival is ``t + e * (1 / rate)``), no
     death, withdrawal draw, dose reduction, toxicity rule or replacement
     slot, so ``target`` patients are enrolled unless the accrual cap or the
     overrun horizon ``halt`` comes first. Same returns as :func:`_stage`.
