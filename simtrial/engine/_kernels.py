@@ -4,16 +4,21 @@ Pure functions of arrays (see :mod:`simtrial.engine.pack` for the slot
 layout). Time is in days from the trial's opening.
 
 Random draws, in order, per replicate: for each enrolment attempt one
-arrival variate; then for the enrolled patient one response draw, one
+arrival variate; then for the enrolled patient one draw for the response
+together with the cycle of the first toxicity at the starting dose, one
 survival variate (if a survival model), one withdrawal draw (if 0 <
-withdrawal < 1), one draw for the cycle of the first toxicity at the
-starting dose (if toxicity is possible) and one more at each reduced level
-reached whose toxicity is uncertain. Each variate starts from one draw:
+withdrawal < 1), and one draw at each reduced level reached whose toxicity
+is uncertain. Each variate starts from one draw:
 
 * an event of probability q: ``u53 < ceil(q 2**53)`` (``u53`` the top 53 bits);
 * the cycle of a first event: the least k with ``u53 < ceil(F(k) 2**53)``,
   ``F`` the precomputed distribution over the treatment's cycles ("never"
-  when beyond the last cycle), so no logarithm is needed;
+  when beyond the last cycle), so no logarithm is needed; found with a
+  guide table (:func:`simtrial.engine.pack.first_event_table`);
+* response and first toxicity together: the same, over their joint
+  distribution (:func:`simtrial.engine.pack.response_tox_cdf`), whose
+  categories start with the responders, so the response is ``u53 <
+  ceil(p 2**53)`` as a draw of its own would be;
 * a standard exponential (arrival gap, survival): the ziggurat of
   :func:`simtrial.engine._rng.exponential_of`, one draw and no logarithm in
   about 98.9% of variates, more draws in the rest.
@@ -35,9 +40,12 @@ from __future__ import annotations
 import numpy as np
 from numba import njit, prange
 
-from simtrial.engine._rng import exponential_of, seed_stream, step, u53_of
+from simtrial.engine._rng import exponential_of, seed_stream, step, u53_of, unlikely
 from simtrial.engine.pack import (
     BIG_CYCLES,
+    EV_GUIDE,
+    EV_SPLIT,
+    EV_THR,
     F_ACCRUAL_CAP,
     F_CYCLE_LEN,
     F_FULL_PER_DAY,
@@ -46,6 +54,7 @@ from simtrial.engine.pack import (
     F_OS_INV_SHAPE,
     F_OS_SCALE_NR,
     F_OS_SCALE_R,
+    GUIDE_SHIFT,
     I_ASSESS,
     I_DISCONTINUE,
     I_HAS_SURV,
@@ -63,7 +72,6 @@ from simtrial.engine.pack import (
     I_R,
     I_R1,
     I_REPLACE,
-    I_RESP_THR,
     I_TOX_EVERY,
     I_TOX_WINDOW,
     I_WD_MODE,
@@ -93,50 +101,90 @@ from simtrial.engine.pack import (
 __all__ = ["simulate_replicate", "run_chunks", "collect_patients", "make_scratch"]
 
 # Sizes of the reserved scratch arrays of simulate_replicate's signature.
-NPOUT = 10
 _NACC = 9
 _NST = 4
-# Above this many cycles the first-event table is searched by bisection.
+# Above this many cycles an ambiguous guide bucket is searched by bisection.
 _LINEAR_MAX = 16
+# Rows of the course table (see _fill_course).
+C_KNOWN, C_DOSE, C_CODE = range(3)
 
 
 def make_scratch(packed):
-    """Scratch buffers for :func:`simulate_replicate`: ``(pend, pat, pout, acc, st, rec)``.
+    """Scratch buffers for :func:`simulate_replicate`: ``(pend, pat, course, acc, st, rec)``.
 
     Call as ``simulate_replicate(state, *packed, *make_scratch(packed))``
     after ``seed_stream(state, key, replicate)``.
     """
     n = int(packed.ipar[I_MAX_ENROLLED]) + 1
-    return (np.empty(n), np.empty((n, NPAT)), np.empty(NPOUT), np.empty(_NACC, dtype=np.int64),
+    return (np.empty(n), np.empty((n, NPAT)), _course_scratch(packed.ipar), np.empty(_NACC, dtype=np.int64),
             np.empty(_NST, dtype=np.int64), np.empty(NREC))
 
 
 @njit(cache=True, inline="always")
-def _first_event(u, thr, row, max_c):
-    """Least k in 1..max_c with ``u < thr[row, k]``, else ``BIG_CYCLES`` (never within the course).
+def _course_scratch(ipar):
+    """An empty course table (see :func:`_fill_course`)."""
+    return np.empty((3, 2 * ipar[I_MAX_CYCLES] + 3))
 
-    ``thr[row]`` is non-decreasing (a distribution function times 2**53), so
-    the answer is the inverse CDF at ``u`` restricted to the course. Rows
-    are indexed in place: a row view would cost reference counting.
+
+@njit(cache=True, inline="always")
+def _first_index(u, thr, row, max_c):
+    """``1 + #{j in 1..max_c : u >= t_j}``: the cycle of the first event, ``max_c + 1`` for none.
+
+    ``thr[row]`` is a :func:`simtrial.engine.pack.first_event_table`: its
+    guide gives the answer from the top bits of ``u`` with one more
+    compare. Only where two thresholds share a guide bucket (rare; never
+    for the usual few cycles) are the thresholds counted. Rows are indexed
+    in place: a row view would cost reference counting.
     """
+    b = u >> GUIDE_SHIFT
+    g = thr[row, EV_GUIDE + b]
+    if not unlikely(g < 0):
+        return g + (u >= thr[row, EV_SPLIT + b])
     if max_c <= _LINEAR_MAX:
         # Count the thresholds at or below u: no data-dependent branch, so no
-        # mispredictions on the random cycle (they would cost more than the loop).
+        # mispredictions on the random cycle.
         k = 1
         for j in range(1, max_c + 1):
-            k += u >= thr[row, j]
-        return k if k <= max_c else BIG_CYCLES
-    if u >= thr[row, max_c]:
-        return BIG_CYCLES
-    lo = 0  # thr[row, 0] = 0 <= u
-    hi = max_c  # u < thr[row, hi]
+            k += u >= thr[row, EV_THR + j]
+        return k
+    if u >= thr[row, EV_THR + max_c]:
+        return max_c + 1
+    lo = 0  # t_0 = 0 <= u
+    hi = max_c  # u < t_hi
     while hi - lo > 1:
         mid = (lo + hi) >> 1
-        if u < thr[row, mid]:
+        if u < thr[row, EV_THR + mid]:
             hi = mid
         else:
             lo = mid
     return hi
+
+
+@njit(cache=True, inline="always")
+def _first_event(u, thr, row, max_c):
+    """The cycle of the first event (:func:`_first_index`), ``BIG_CYCLES`` when not within the course."""
+    k = _first_index(u, thr, row, max_c)
+    return k if k <= max_c else BIG_CYCLES
+
+
+@njit(cache=True, inline="always")
+def _response_category(u, tox_thr, max_c):
+    """The category (1 .. 2 max_c + 2) of response and first toxicity at the starting dose.
+
+    One draw gives both (``tox_thr[0]`` is the joint table, see
+    :func:`simtrial.engine.pack.response_tox_cdf`): categories up to
+    ``max_c + 1`` are responders.
+    """
+    return _first_index(u, tox_thr, 0, 2 * max_c + 1)
+
+
+@njit(cache=True, inline="always")
+def _response_tox(u, tox_thr, max_c):
+    """``(responder, cycle of the first toxicity at the starting dose or BIG_CYCLES)`` from one draw."""
+    c = _response_category(u, tox_thr, max_c)
+    responder = c <= max_c + 1
+    k = c if responder else c - (max_c + 1)
+    return responder, (k if k <= max_c else BIG_CYCLES)
 
 
 @njit(cache=True, inline="always")
@@ -146,7 +194,7 @@ def _patient_consts(fpar, ipar, dose_lev):
     Held in registers, they are not reloaded after every store into the
     scratch arrays (which the compiler cannot prove do not alias them).
     """
-    return (fpar[F_CYCLE_LEN], ipar[I_MAX_CYCLES], ipar[I_RESP_THR], ipar[I_HAS_SURV] == 1, fpar[F_OS_SCALE_R],
+    return (fpar[F_CYCLE_LEN], ipar[I_MAX_CYCLES], ipar[I_HAS_SURV] == 1, fpar[F_OS_SCALE_R],
             fpar[F_OS_SCALE_NR], fpar[F_OS_INV_SHAPE], ipar[I_WD_MODE], ipar[I_ASSESS], ipar[I_TOX_WINDOW],
             ipar[I_N_ADM], ipar[I_DISCONTINUE] == 1, ipar[I_MAX_EVENTS], ipar[I_N_LEVELS] - 1, fpar[F_HOLD],
             fpar[F_FULL_PER_DAY], dose_lev[0], ipar[I_TOX_EVERY] > 0,
@@ -191,7 +239,7 @@ def _one_step_course(enroll, tox_at, withdraw, stop_c, cp):
         ``(evaluable, time the outcome is known, any toxicity, toxicity within
         the monitoring window, time the window outcome is known, dose delivered)``.
     """
-    (clen, _, _, _, _, _, _, _, assess_c, window, n_adm, _, _, _, _, _, d0, monitor, _) = cp
+    (clen, _, _, _, _, _, _, assess_c, window, n_adm, _, _, _, _, _, d0, monitor, _) = cp
     tox = tox_at <= stop_c
     c_end = tox_at if tox else stop_c
     end = enroll + c_end * clen
@@ -204,8 +252,32 @@ def _one_step_course(enroll, tox_at, withdraw, stop_c, cp):
         wtox = 1 if first_wtox else 0
         wknown = end if (first_wtox or window > c_end) else enroll + window * clen
     days = c_end * n_adm
-    delivered = 0.0 + d0 * days
+    delivered = d0 * days
     return evaluable, known, tox, wtox, wknown, delivered
+
+
+@njit(cache=True, inline="always")
+def _fill_course(course, cp):
+    """Tabulate :func:`_one_step_course` by response category, for :func:`_stage_lean`.
+
+    Column ``c`` (1 .. 2 max_c + 2, see :func:`_response_category`) holds,
+    for a patient enrolled at time 0 who does not withdraw by a draw: the
+    time the outcome is known (an offset from enrolment), the dose
+    delivered, and ``evaluable + 2 * toxicity + 4 * counted response``.
+    Adding the offset to the enrolment time is the same floating-point
+    operation as the direct computation, so the table changes no result.
+    """
+    max_c = cp[1]
+    withdraw = cp[6]
+    stop_c = withdraw if withdraw < max_c else max_c
+    for c in range(1, 2 * max_c + 3):
+        responder = c <= max_c + 1
+        k = c if responder else c - (max_c + 1)
+        tox_at = k if k <= max_c else BIG_CYCLES
+        ev, known, tox, _, _, dose = _one_step_course(0.0, tox_at, withdraw, stop_c, cp)
+        course[C_KNOWN, c] = known
+        course[C_DOSE, c] = dose
+        course[C_CODE, c] = ev + 2 * tox + 4 * (ev and responder)
 
 
 @njit(cache=True, inline="always")
@@ -220,10 +292,10 @@ def _patient(s0, s1, enroll, cp, dose_lev, admin_cum, tox_thr, tox_mode, wd_thr)
         window outcome is known, relative dose intensity, dose delivered,
         died on treatment, s0, s1)``.
     """
-    (clen, max_c, resp_thr, has_surv, scale_r, scale_nr, inv_k, wd_mode, assess_c, window, n_adm, discontinue,
+    (clen, max_c, has_surv, scale_r, scale_nr, inv_k, wd_mode, assess_c, window, n_adm, discontinue,
      max_events, last_level, hold, full_per_day, d0, monitor, one_level) = cp
     x, s0, s1 = step(s0, s1)
-    responder = u53_of(x) < resp_thr
+    responder, tox_at = _response_tox(u53_of(x), tox_thr, max_c)
     death = np.inf
     if has_surv:
         x, s0, s1 = step(s0, s1)
@@ -235,10 +307,6 @@ def _patient(s0, s1, enroll, cp, dose_lev, admin_cum, tox_thr, tox_mode, wd_thr)
     if withdraw == MODE_DRAW:
         x, s0, s1 = step(s0, s1)
         withdraw = _first_event(u53_of(x), wd_thr, 0, max_c)
-    tox_at = tox_mode[0]
-    if tox_at == MODE_DRAW:
-        x, s0, s1 = step(s0, s1)
-        tox_at = _first_event(u53_of(x), tox_thr, 0, max_c)
     # Treatment ends at this (absolute) cycle unless toxicity or death comes first.
     stop_c = withdraw if withdraw < max_c else max_c
 
@@ -338,8 +406,9 @@ def _record_patient(po, pat, i, enroll, death, resp, rdi):
     """
     to_hist, accr, rdih, inv_width, n_tb, n_rb = po
     if to_hist:
-        b = np.int64(enroll * inv_width)
-        accr[min(b, n_tb)] += 1
+        # Unsigned (enrolment times are not negative): no wraparound check.
+        b = np.uint64(enroll * inv_width)
+        accr[min(b, np.uint64(n_tb))] += 1
         if rdi < 1.0:
             rb = np.int64(rdi * n_rb)
             rdih[min(max(rb, 0), n_rb - 1)] += 1
@@ -426,19 +495,20 @@ def _stage(s0, s1, stage_start, target, halt, clock, sp, cp, rate_end, rate_val,
 
 
 @njit(cache=True, inline="always")
-def _stage_lean(s0, s1, stage_start, target, halt, clock, sp, cp, rate_inv0, tox_thr, tox_mode0, pat, po, tot):
+def _stage_lean(s0, s1, stage_start, target, halt, clock, sp, cp, rate_inv0, tox_thr, course, pat, po, tot):
     """:func:`_stage` for a lean scenario (``ipar[I_LEAN]``, see :func:`simtrial.engine.pack._is_lean`).
 
     The same draws and arithmetic without the branches that cannot fire
     there: one open-ended accrual rate (the arrival is ``t + e * (1 / rate)``), no
     death, withdrawal draw, dose reduction, toxicity rule or replacement
     slot, so ``target`` patients are enrolled unless the accrual cap or the
-    overrun horizon ``halt`` comes first. Same returns as :func:`_stage`.
+    overrun horizon ``halt`` comes first. A patient's course is read from
+    ``course`` (see :func:`_fill_course`) by the category of the response
+    draw. Same returns as :func:`_stage`.
     """
     n_enr, tox_time, n_eval, n_toxpat, n_died, rdi_sum, dose_sum, n_wtox, wlatest = tot
     cap = sp[0]
-    clen, max_c, resp_thr, _, _, _, _, withdraw = cp[:8]
-    stop_c = withdraw if withdraw < max_c else max_c
+    max_c = cp[1]
     analysis = stage_start
     xr = 0
     incomplete = False
@@ -455,28 +525,28 @@ def _stage_lean(s0, s1, stage_start, target, halt, clock, sp, cp, rate_inv0, tox
             break
         t = a
         x, s0, s1 = step(s0, s1)
-        responder = u53_of(x) < resp_thr
-        tox_at = tox_mode0
-        if tox_at == MODE_DRAW:
-            x, s0, s1 = step(s0, s1)
-            tox_at = _first_event(u53_of(x), tox_thr, 0, max_c)
-        ev, known, tox, _, _, dose = _one_step_course(a, tox_at, withdraw, stop_c, cp)
-        _record_patient(po, pat, n_enr, a, np.inf, ev and responder, 1.0)
+        # Unsigned, so the table reads need no wraparound check.
+        c = np.uint64(_response_category(u53_of(x), tox_thr, max_c))
+        known = a + course[C_KNOWN, c]
+        code = np.int64(course[C_CODE, c])
+        resp = code >> 2
+        _record_patient(po, pat, n_enr, a, np.inf, resp == 1, 1.0)
         n_enr += 1
-        n_toxpat += tox
-        rdi_sum += 1.0
-        dose_sum += dose
+        n_eval += code & 1
+        n_toxpat += (code >> 1) & 1
+        dose_sum += course[C_DOSE, c]
         if known > analysis:
             analysis = known
-        n_eval += ev
-        xr += ev & responder
+        xr += resp
+    # Every RDI is 1: adding their count is the same exact sum of ones.
+    rdi_sum += n_enr - tot[0]
     tot = (n_enr, tox_time, n_eval, n_toxpat, n_died, rdi_sum, dose_sum, n_wtox, wlatest)
     return t, analysis, xr, incomplete, tot, s0, s1
 
 
 @njit(cache=True, _nrt=False)
 def simulate_replicate(state, fpar, ipar, rate_end, rate_val, rate_inv, dose_lev, admin_cum, stop_x, tox_thr,
-                       tox_mode, wd_thr, pend, pat, pout, acc, st, rec):
+                       tox_mode, wd_thr, pend, pat, course, acc, st, rec):
     """Simulate one whole two-stage trial over calendar time.
 
     Parameters
@@ -489,9 +559,11 @@ def simulate_replicate(state, fpar, ipar, rate_end, rate_val, rate_inv, dose_lev
         Scratch: open replacement slots.
     pat : float64[max_enrolled + 1, NPAT]
         Per-patient output (enrol time, death time, responder counted, RDI).
-    pout : float64[10], acc : int64[9], st : int64[4]
-        Reserved scratch (not written; ``acc`` and ``st`` have the type of
-        the histograms, so the stage function is compiled once).
+    course : float64[3, max_cycles + 2]
+        Scratch: the course table of a lean scenario (see :func:`_fill_course`).
+    acc : int64[9], st : int64[4]
+        Reserved scratch (not written; they have the type of the
+        histograms, so the stage function is compiled once).
     rec : float64[NREC]
         Output record (slots ``REC_FIELDS`` of :mod:`simtrial.engine.pack`).
 
@@ -501,16 +573,20 @@ def simulate_replicate(state, fpar, ipar, rate_end, rate_val, rate_inv, dose_lev
         Number of patients enrolled (rows of ``pat`` filled).
     """
     po = (False, acc, st, 0.0, 0, 0)  # patients into pat; no histograms
+    lean = ipar[I_LEAN] == 1
+    if lean:
+        _fill_course(course, _patient_consts(fpar, ipar, dose_lev))
     return _replicate(state, fpar, ipar, rate_end, rate_val, rate_inv, dose_lev, admin_cum, stop_x, tox_thr,
-                      tox_mode, wd_thr, pend, pat, rec, ipar[I_LEAN] == 1, po)
+                      tox_mode, wd_thr, pend, pat, course, rec, lean, po)
 
 
 @njit(cache=True, inline="always")
 def _replicate(state, fpar, ipar, rate_end, rate_val, rate_inv, dose_lev, admin_cum, stop_x, tox_thr, tox_mode,
-               wd_thr, pend, pat, rec, lean, po):
+               wd_thr, pend, pat, course, rec, lean, po):
     """The body of :func:`simulate_replicate`, inlined where replicates are looped over.
 
-    ``lean`` selects :func:`_stage_lean` (only valid when ``ipar[I_LEAN]``);
+    ``lean`` selects :func:`_stage_lean` (only valid when ``ipar[I_LEAN]``,
+    with ``course`` filled by :func:`_fill_course`);
     where it is a constant at the call site, the other path is compiled out.
     ``po`` is ``(to_hist, accrual histogram, RDI histogram, 1 / bin width,
     time bins, RDI bins)``: whether patients go into the histograms or into
@@ -529,7 +605,6 @@ def _replicate(state, fpar, ipar, rate_end, rate_val, rate_inv, dose_lev, admin_
     r = ipar[I_R]
     pause = ipar[I_PAUSE] == 1
     rate_inv0 = rate_inv[0]
-    tox_mode0 = tox_mode[0]
     promising = 0.0
     futile = 0.0
     toxstop = 0.0
@@ -548,7 +623,7 @@ def _replicate(state, fpar, ipar, rate_end, rate_val, rate_inv, dose_lev, admin_
     for stage in range(2):
         if lean:
             t_last, analysis, x, incomplete, tot, s0, s1 = _stage_lean(
-                s0, s1, start, target, halt, clock, sp, cp, rate_inv0, tox_thr, tox_mode0, pat, po, tot)
+                s0, s1, start, target, halt, clock, sp, cp, rate_inv0, tox_thr, course, pat, po, tot)
         else:
             t_last, analysis, x, incomplete, tot, s0, s1 = _stage(
                 s0, s1, start, target, halt, clock, sp, cp, rate_end, rate_val, rate_inv, dose_lev, admin_cum,
@@ -616,24 +691,25 @@ def _replicate(state, fpar, ipar, rate_end, rate_val, rate_inv, dose_lev, admin_
 
 @njit(cache=True, inline="always")
 def _block_loop(key, lo, hi, ci, fpar, ipar, rate_end, rate_val, rate_inv, dose_lev, admin_cum, stop_x, tox_thr,
-                tox_mode, wd_thr, state, pend, pat, rec, s, s2, enr_counts, eval_counts, tox_counts, dur_hist, accr,
-                rdih, store, recs, lean):
+                tox_mode, wd_thr, state, pend, pat, course, rec, s, s2, counts, po, store, recs, lean):
     """The loop of :func:`_run_block` over its replicates, for one value of the constant ``lean``.
 
+    ``counts`` is ``(enr_counts, eval_counts, tox_counts, dur_hist)`` and
+    ``po`` the per-patient histograms (see :func:`_record_patient`).
     Returns ``(cross0, cross1, patients)``: the two cross-product sums and
     the number of patients (first counted in the full-intensity RDI bin, see
     :func:`_record_patient`).
     """
+    enr_counts, eval_counts, tox_counts, dur_hist = counts
     n_tb = ipar[I_N_TIME_BINS]
     inv_width = fpar[F_INV_BIN_WIDTH]
-    po = (True, accr, rdih, inv_width, n_tb, ipar[I_N_RDI_BINS])
     cr0 = 0.0
     cr1 = 0.0
     full = 0
     for rep in range(lo, hi):
         seed_stream(state, key, rep)
         n = _replicate(state, fpar, ipar, rate_end, rate_val, rate_inv, dose_lev, admin_cum, stop_x, tox_thr,
-                       tox_mode, wd_thr, pend, pat, rec, lean, po)
+                       tox_mode, wd_thr, pend, pat, course, rec, lean, po)
         for j in range(NREC):
             s[j] += rec[j]
             s2[j] += rec[j] * rec[j]
@@ -653,12 +729,12 @@ def _block_loop(key, lo, hi, ci, fpar, ipar, rate_end, rate_val, rate_inv, dose_
 
 @njit(cache=True, _nrt=False)
 def _run_block(key, lo, hi, ci, fpar, ipar, rate_end, rate_val, rate_inv, dose_lev, admin_cum, stop_x, tox_thr,
-               tox_mode, wd_thr, state, pend, pat, rec, s, s2, sums, sumsq, cross, enr_counts, eval_counts,
+               tox_mode, wd_thr, state, pend, pat, course, rec, s, s2, sums, sumsq, cross, enr_counts, eval_counts,
                tox_counts, dur_hist, accr_hist, rdi_hist, store, recs):
     """Replicates ``lo .. hi - 1`` into row ``ci`` of the per-chunk outputs (see :func:`run_chunks`).
 
-    ``state``, ``pend``, ``pat``, ``rec``, ``s`` and ``s2`` (float64[NREC],
-    zeroed) are the chunk's scratch. Compiled without reference counting:
+    ``state``, ``pend``, ``pat``, ``course``, ``rec``, ``s`` and ``s2``
+    (float64[NREC], zeroed) are the chunk's scratch. Compiled without reference counting:
     it only reads and writes arrays its caller owns, and counting every
     array at every inlined call would cost more than the trial itself.
     """
@@ -673,14 +749,17 @@ def _run_block(key, lo, hi, ci, fpar, ipar, rate_end, rate_val, rate_inv, dose_l
     rdih[:] = 0
     # Two copies of the loop, each compiled for its path (the lean one has
     # none of the general path's code).
+    counts = (enr_counts, eval_counts, tox_counts, dur_hist)
+    po = (True, accr, rdih, fpar[F_INV_BIN_WIDTH], ipar[I_N_TIME_BINS], ipar[I_N_RDI_BINS])
     if ipar[I_LEAN] == 1:
+        _fill_course(course, _patient_consts(fpar, ipar, dose_lev))
         cr0, cr1, full = _block_loop(key, lo, hi, ci, fpar, ipar, rate_end, rate_val, rate_inv, dose_lev, admin_cum,
-                                     stop_x, tox_thr, tox_mode, wd_thr, state, pend, pat, rec, s, s2, enr_counts,
-                                     eval_counts, tox_counts, dur_hist, accr, rdih, store, recs, True)
+                                     stop_x, tox_thr, tox_mode, wd_thr, state, pend, pat, course, rec, s, s2, counts,
+                                     po, store, recs, True)
     else:
         cr0, cr1, full = _block_loop(key, lo, hi, ci, fpar, ipar, rate_end, rate_val, rate_inv, dose_lev, admin_cum,
-                                     stop_x, tox_thr, tox_mode, wd_thr, state, pend, pat, rec, s, s2, enr_counts,
-                                     eval_counts, tox_counts, dur_hist, accr, rdih, store, recs, False)
+                                     stop_x, tox_thr, tox_mode, wd_thr, state, pend, pat, course, rec, s, s2, counts,
+                                     po, store, recs, False)
     rdih[ipar[I_N_RDI_BINS] - 1] += full
     for j in range(NREC):
         sums[ci, j] = s[j]
@@ -724,13 +803,14 @@ def run_chunks(key, first_chunk, n_chunks, chunk_size, n_sim, fpar, ipar, rate_e
         state = np.empty(2, dtype=np.uint64)
         pend = np.empty(max_enr + 1, dtype=np.float64)
         pat = np.empty((max_enr + 1, NPAT), dtype=np.float64)
+        course = _course_scratch(ipar)
         rec = np.empty(NREC, dtype=np.float64)
         s = np.zeros(NREC, dtype=np.float64)
         s2 = np.zeros(NREC, dtype=np.float64)
         lo = (first_chunk + ci) * chunk_size
         hi = min(lo + chunk_size, n_sim)
         _run_block(key, lo, hi, ci, fpar, ipar, rate_end, rate_val, rate_inv, dose_lev, admin_cum, stop_x,
-                   tox_thr, tox_mode, wd_thr, state, pend, pat, rec, s, s2, sums, sumsq, cross, enr_counts,
+                   tox_thr, tox_mode, wd_thr, state, pend, pat, course, rec, s, s2, sums, sumsq, cross, enr_counts,
                    eval_counts, tox_counts, dur_hist, accr_hist, rdi_hist, store, recs)
 
 
@@ -747,7 +827,7 @@ def collect_patients(key, n_rep, fpar, ipar, rate_end, rate_val, rate_inv, dose_
     state = np.empty(2, dtype=np.uint64)
     pend = np.empty(max_enr + 1, dtype=np.float64)
     pat = np.empty((max_enr + 1, NPAT), dtype=np.float64)
-    pout = np.empty(NPOUT, dtype=np.float64)
+    course = _course_scratch(ipar)
     acc = np.empty(_NACC, dtype=np.int64)
     st = np.empty(_NST, dtype=np.int64)
     rec = np.empty(NREC, dtype=np.float64)
@@ -755,7 +835,7 @@ def collect_patients(key, n_rep, fpar, ipar, rate_end, rate_val, rate_inv, dose_
     for rep in range(n_rep):
         seed_stream(state, key, rep)
         n = simulate_replicate(state, fpar, ipar, rate_end, rate_val, rate_inv, dose_lev, admin_cum,
-                               stop_x, tox_thr, tox_mode, wd_thr, pend, pat, pout, acc, st, rec)
+                               stop_x, tox_thr, tox_mode, wd_thr, pend, pat, course, acc, st, rec)
         end = rec[R_DURATION]
         for i in range(n):
             e = pat[i, PAT_ENROLL]

@@ -30,7 +30,9 @@ from __future__ import annotations
 import math
 
 import numpy as np
-from numba import njit
+from llvmlite import ir
+from numba import njit, types
+from numba.extending import intrinsic
 
 __all__ = [
     "scenario_key",
@@ -43,6 +45,7 @@ __all__ = [
     "step",
     "u53_of",
     "double_of",
+    "unlikely",
 ]
 
 _GOLDEN = np.uint64(0x9E3779B97F4A7C15)
@@ -99,6 +102,25 @@ def _ziggurat_tables() -> tuple[np.ndarray, np.ndarray, np.ndarray]:
 
 
 ZIG_KE, ZIG_WE, ZIG_FE = _ziggurat_tables()
+
+
+@intrinsic
+def unlikely(typingctx, cond):
+    """``cond``, marked as rarely true for the compiler (``llvm.expect``).
+
+    A rare branch that calls a function (``exp``, ``log``) would otherwise
+    make the register allocator keep the hot loop's floating-point values
+    in memory, since a call clobbers every vector register; told the
+    branch is cold, it saves them only around the call.
+    """
+    sig = types.boolean(types.boolean)
+
+    def codegen(context, builder, signature, args):
+        i1 = ir.IntType(1)
+        fn = builder.module.declare_intrinsic("llvm.expect", [i1], ir.FunctionType(i1, [i1, i1]))
+        return builder.call(fn, [args[0], ir.Constant(i1, 0)])
+
+    return sig, codegen
 
 
 def scenario_key(seed: int, *identity: int) -> np.uint64:
@@ -228,9 +250,9 @@ def exponential_of(x, s0, s1):
     """
     idx = np.int64((x >> _S3) & _LAYER_MASK)
     u = np.int64(x >> _S11)
-    if u < ZIG_KE[idx]:
-        return float(u) * ZIG_WE[idx], s0, s1
-    return _exponential_slow(x, s0, s1)
+    if unlikely(u >= ZIG_KE[idx]):
+        return _exponential_slow(x, s0, s1)
+    return float(u) * ZIG_WE[idx], s0, s1
 
 
 @njit(cache=True)

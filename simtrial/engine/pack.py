@@ -15,7 +15,17 @@ import numpy as np
 
 from simtrial.model.units import DAYS_PER_MONTH
 
-__all__ = ["Packed", "pack_scenario", "REC_FIELDS", "NREC", "BIG_CYCLES", "threshold", "first_event_cdf"]
+__all__ = [
+    "Packed",
+    "pack_scenario",
+    "REC_FIELDS",
+    "NREC",
+    "BIG_CYCLES",
+    "threshold",
+    "first_event_cdf",
+    "first_event_table",
+    "response_tox_cdf",
+]
 
 # A "never" cycle count: larger than any max_cycles a config allows in practice.
 BIG_CYCLES = 1 << 40
@@ -50,11 +60,10 @@ I_TOX_EVERY = 13
 I_TOX_WINDOW = 14
 I_N_TIME_BINS = 15
 I_N_RDI_BINS = 16
-I_RESP_THR = 17
-I_WD_MODE = 18
-I_N_ADM = 19
-I_LEAN = 20
-NI = 21
+I_WD_MODE = 17
+I_N_ADM = 18
+I_LEAN = 19
+NI = 20
 
 # Integer thresholds compare with the top 53 bits ``u53`` of a draw: ``u53 <
 # ceil(q * 2**53)`` holds exactly when the double ``u53 * 2**-53 < q``, so an
@@ -62,6 +71,13 @@ NI = 21
 TWO53 = 1 << 53
 # Mode of a draw-free variate: 0 means "draw from the table".
 MODE_DRAW = 0
+
+# First-event tables (see first_event_table): a guide over the top GUIDE_BITS
+# bits of u53, then the thresholds themselves from column EV_THR.
+GUIDE_BITS = 8
+GUIDE_N = 1 << GUIDE_BITS
+GUIDE_SHIFT = 53 - GUIDE_BITS
+EV_GUIDE, EV_SPLIT, EV_THR = 0, GUIDE_N, 2 * GUIDE_N
 
 # Per-replicate record slots (float64; counts are exact integers).
 REC_FIELDS = (
@@ -111,17 +127,23 @@ class Packed(NamedTuple):
         Number of administration days of the toxicity drug on days 1..d.
     stop_x : int64[max_enrolled + 1]
         Toxic patients among the first m that stop the trial (huge when no check at m).
-    tox_thr : int64[L, max_cycles + 1]
-        ``tox_thr[l, k] = ceil(F_l(k) 2**53)``, ``F_l(k)`` the probability that
-        the first toxicity at level ``l`` comes within ``k`` cycles at that
-        level (column 0 unused).
+    tox_thr : int64[L, EV_THR + 2 max_cycles + 2]
+        :func:`first_event_table` s. Row 0 is the joint table of response
+        and the first-toxicity cycle at the starting dose
+        (:func:`response_tox_cdf`), drawn together from one number; row
+        ``l >= 1`` is that of ``F_l(k)``, the probability that the first
+        toxicity at reduced level ``l`` comes within ``k`` cycles there
+        (columns beyond it unused).
     tox_mode : int64[L]
         ``MODE_DRAW`` where the level's first-toxicity cycle is drawn from
         ``tox_thr``; otherwise that cycle itself, known without a draw
-        (1 when certain in cycle 1, ``BIG_CYCLES`` when impossible).
-    wd_thr : int64[1, max_cycles + 1]
-        ``ceil(W(k) 2**53)``, ``W(k)`` the probability of withdrawal within
-        ``k`` cycles (drawn when ``ipar[I_WD_MODE] == MODE_DRAW``).
+        (1 when certain in cycle 1, ``BIG_CYCLES`` when impossible). Level
+        0's cycle always comes with the response draw; its mode only says
+        whether toxicity is possible there.
+    wd_thr : int64[1, EV_THR + max_cycles + 1]
+        The :func:`first_event_table` of ``W(k)``, the probability of
+        withdrawal within ``k`` cycles (drawn when ``ipar[I_WD_MODE] ==
+        MODE_DRAW``).
     """
 
     fpar: np.ndarray
@@ -156,6 +178,74 @@ def first_event_cdf(p_first: float, p_later: float, max_cycles: int) -> np.ndarr
     for k in range(1, max_cycles + 1):
         out[k] = 1.0 - (1.0 - p_first) * (1.0 - p_later) ** (k - 1)
     return out
+
+
+def first_event_table(cdf: np.ndarray) -> np.ndarray:
+    """The kernels' lookup table for the cycle of a first event.
+
+    The cycle is ``k = 1 + #{j >= 1 : u53 >= t_j}`` with ``t_j = ceil(F(j)
+    2**53)`` (``F = cdf``, non-decreasing; ``k = len(cdf)`` means "not within
+    the course"). Rather than compare with every threshold, the kernels read
+    a guide indexed by the top :data:`GUIDE_BITS` bits of ``u53`` (Chen and
+    Asau's guide table). Within bucket ``b``, covering ``[b w, (b + 1) w)``:
+
+    * ``table[EV_GUIDE + b]`` is ``k`` at the bucket's start, or -1 when two
+      or more thresholds fall strictly inside the bucket (then the kernel
+      counts over the thresholds themselves);
+    * ``table[EV_SPLIT + b]`` is the one threshold strictly inside the
+      bucket, ``u53`` at or above which ``k`` is one more (``2**53``, never
+      reached, when there is none).
+
+    So ``k = guide[b] + (u53 >= split[b])`` exactly, with two loads and one
+    compare, whatever the number of cycles.
+
+    Parameters
+    ----------
+    cdf : ndarray of float64
+        ``F(0..max_cycles)`` (``F(0)`` unused).
+
+    Returns
+    -------
+    ndarray of int64
+        ``EV_THR + len(cdf)`` entries: guide, splits, then ``t_0 .. t_max``.
+    """
+    thr = np.array([threshold(f) for f in cdf], dtype=np.int64)
+    t = thr[1:]
+    width = 1 << GUIDE_SHIFT
+    lo = np.arange(GUIDE_N, dtype=np.int64) * width
+    start = 1 + np.searchsorted(t, lo, side="right")  # 1 + #{t_j <= lo}
+    inside = np.searchsorted(t, lo + width, side="left") - (start - 1)  # #{lo < t_j < hi}
+    guide = np.where(inside >= 2, -1, start)
+    split = np.full(GUIDE_N, TWO53, dtype=np.int64)
+    one = inside == 1
+    split[one] = t[start[one] - 1]
+    return np.concatenate([guide, split, thr])
+
+
+def response_tox_cdf(p_response: float, tox_cdf: np.ndarray) -> np.ndarray:
+    """The distribution of (response, first-toxicity cycle), for one draw of both.
+
+    The two are independent. Category ``c`` (1-based) is a responder with
+    first toxicity in cycle ``c`` for ``c <= m + 1`` and a non-responder
+    with first toxicity in cycle ``c - (m + 1)`` above (cycle ``m + 1``:
+    none within the ``m``-cycle course). So ``F(m + 1) = p_response``
+    exactly: one number ``u`` gives the response as ``u < p_response``, as
+    a draw of its own would, and the toxicity cycle from the rest of ``u``.
+
+    Parameters
+    ----------
+    p_response : float
+    tox_cdf : ndarray of float64
+        ``F_tox(0..m)`` (:func:`first_event_cdf`).
+
+    Returns
+    -------
+    ndarray of float64
+        ``F(0..2m + 1)`` (``F(0) = 0`` unused), for :func:`first_event_table`.
+    """
+    f = tox_cdf[1:]
+    p = float(p_response)
+    return np.concatenate([[0.0], p * f, [p], p + (1.0 - p) * f])
 
 
 def _max_enrolled(config: Any, design: Any) -> int:
@@ -292,22 +382,23 @@ def pack_scenario(config: Any, design: Any, index: int) -> Packed:
     ladder = np.array([drug.dose, *drug.reductions], dtype=np.float64)
     p_lev = np.minimum(1.0, sc.p_tox * (ladder / ladder[0]) ** tox.dose_exponent)
     p_c1 = min(1.0, sc.p_tox * tox.cycle1_factor)
-    tox_thr = np.zeros((len(ladder), max_c + 1), dtype=np.int64)
+    tox_thr = np.zeros((len(ladder), EV_THR + 2 * max_c + 2), dtype=np.int64)
     tox_mode = np.zeros(len(ladder), dtype=np.int64)
     for lev, p in enumerate(p_lev):
         # Level 0 may have its own cycle-1 probability; later levels do not.
         pf = p_c1 if lev == 0 else float(p)
-        tox_thr[lev] = [threshold(f) for f in first_event_cdf(pf, float(p), max_c)]
-        # A draw is spent at level 0 whenever toxicity is possible there, and
-        # at a reduced level only when its first-toxicity cycle is uncertain.
+        cdf = first_event_cdf(pf, float(p), max_c)
+        # Level 0's cycle is drawn with the response; at a reduced level a
+        # draw is spent only when its first-toxicity cycle is uncertain.
         if lev == 0:
+            tox_thr[lev] = first_event_table(response_tox_cdf(sc.p_response, cdf))
             tox_mode[lev] = MODE_DRAW if (pf > 0.0 or p > 0.0) else BIG_CYCLES
         else:
+            tox_thr[lev, :EV_THR + max_c + 1] = first_event_table(cdf)
             tox_mode[lev] = MODE_DRAW if 0.0 < p < 1.0 else (1 if p >= 1.0 else BIG_CYCLES)
     pw = float(ev.withdrawal_per_cycle)
-    wd_thr = np.array([[threshold(f) for f in first_event_cdf(pw, pw, max_c)]], dtype=np.int64)
+    wd_thr = first_event_table(first_event_cdf(pw, pw, max_c))[None, :]
     ipar[I_WD_MODE] = MODE_DRAW if 0.0 < pw < 1.0 else (1 if pw >= 1.0 else BIG_CYCLES)
-    ipar[I_RESP_THR] = threshold(sc.p_response)
 
     cyc = int(round(tr.cycle_length))
     on = np.zeros(cyc + 1, dtype=np.int64)

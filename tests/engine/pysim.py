@@ -4,15 +4,18 @@ Double programming: it reads the validated config (not the engine's packed
 arrays), reimplements the random streams with Python integers masked to 64
 bits, and reimplements the trial logic as an explicit event list. It must
 reproduce the engine's per-replicate records exactly. Draw order per
-patient follows the engine's documented contract: arrival, response,
-survival (if any), withdrawal (if 0 < rate < 1), first toxicity at the
-starting dose (if possible), then one draw per reduced level reached whose
-toxicity is uncertain.
+patient follows the engine's documented contract: arrival, response with
+the first toxicity at the starting dose, survival (if any), withdrawal (if
+0 < rate < 1), then one draw per reduced level reached whose toxicity is
+uncertain.
 
 The variates follow the engine's documented definitions, one uniform u each:
 an event of probability q happens when ``u < q``; the cycle of a first event
 is the least k in the course with ``u < F(k)``, F its distribution function
-over cycles; an exponential is the ziggurat of Marsaglia and Tsang (2000)
+over cycles; response (probability p) and first toxicity come from one u,
+the response being ``u < p`` and the toxicity cycle the least k with ``u <
+p F(k)`` for a responder, ``u < p + (1 - p) F(k)`` for a non-responder; an
+exponential is the ziggurat of Marsaglia and Tsang (2000)
 with the engine's layer tables (data, checked on their own in
 tests/engine/test_rng.py), written out here from the paper's algorithm with
 Python integers and floats. Treatment is walked cycle by
@@ -98,6 +101,20 @@ def first_cycle(u: float, p_first: float, p_later: float, max_cycles: int) -> in
     return NEVER
 
 
+def response_and_first_cycle(u: float, p: float, p_first: float, p_later: float, max_cycles: int):
+    """(responder, first-toxicity cycle or NEVER) from one uniform, by inversion of the joint law.
+
+    Responders come first: u < p. The toxicity cycle is then the least k
+    with u < p F(k) (responder) or u < p + (1 - p) F(k) (non-responder).
+    """
+    responder = u < p
+    for k in range(1, max_cycles + 1):
+        f = 1.0 - (1.0 - p_first) * (1.0 - p_later) ** (k - 1)
+        if u < (p * f if responder else p + (1.0 - p) * f):
+            return responder, k
+    return responder, NEVER
+
+
 class PySim:
     """One scenario of a config, simulated replicate by replicate."""
 
@@ -160,16 +177,14 @@ class PySim:
     def patient(self, rng: Stream, enrol: float) -> dict:
         cfg = self.cfg
         max_c = cfg.treatment.max_cycles
-        responder = rng.uniform() < self.sc.p_response
+        # first-toxicity cycle at the starting dose: P(cycle 1) = p_c1, then p_level[0] per cycle
+        responder, first = response_and_first_cycle(rng.uniform(), self.sc.p_response, self.p_c1,
+                                                    self.p_level[0], max_c)
         death = math.inf
         if cfg.survival is not None:
             death = enrol + (self.scale_resp if responder else self.scale) * rng.exponential() ** self.inv_shape
         pw = cfg.evaluability.withdrawal_per_cycle
         leave = NEVER if pw == 0.0 else (1 if pw >= 1.0 else first_cycle(rng.uniform(), pw, pw, max_c))
-        # first-toxicity cycle at the starting dose: P(cycle 1) = p_c1, then p_level[0] per cycle
-        first = NEVER
-        if self.p_c1 > 0.0 or self.p_level[0] > 0.0:
-            first = first_cycle(rng.uniform(), self.p_c1, self.p_level[0], max_c)
         tox = cfg.toxicity
         n_adm = sum(1 for d in range(1, int(self.clen) + 1) if d in self.days)
         window = self.rule.window_cycles if self.rule is not None else 1

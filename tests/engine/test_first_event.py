@@ -1,0 +1,95 @@
+"""The guided first-event lookup gives exactly the threshold count, for every u."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from numba import njit
+
+from simtrial.engine._kernels import _first_event, _first_index
+from simtrial.engine.pack import (
+    BIG_CYCLES,
+    EV_GUIDE,
+    EV_THR,
+    GUIDE_N,
+    GUIDE_SHIFT,
+    TWO53,
+    first_event_cdf,
+    first_event_table,
+    response_tox_cdf,
+    threshold,
+)
+
+# (p in cycle 1, p in later cycles, cycles): the usual case; thresholds
+# crowded into one guide bucket (few and many cycles, so both fallbacks run);
+# equal thresholds; certain and impossible events; thresholds at 2**53.
+CASES = [
+    (0.3, 0.3, 6),
+    (0.1, 0.05, 40),
+    (1e-6, 1e-6, 6),
+    (1e-9, 1e-9, 40),
+    (0.5, 0.0, 6),
+    (1.0, 0.2, 6),
+    (0.0, 0.0, 6),
+    (0.9, 0.999999, 12),
+    (0.02, 0.02, 1),
+]
+
+
+@njit(cache=True)
+def _lookup_all(u, table, max_c):
+    out = np.empty((2, u.size), dtype=np.int64)
+    for i in range(u.size):
+        out[0, i] = _first_index(u[i], table, 0, max_c)
+        out[1, i] = _first_event(u[i], table, 0, max_c)
+    return out
+
+
+def _probe_points(thr: np.ndarray, rng: np.random.Generator) -> np.ndarray:
+    """Random u53 values, every threshold and its neighbours, and every bucket edge."""
+    edges = np.arange(GUIDE_N, dtype=np.int64) << GUIDE_SHIFT
+    near = np.concatenate([thr - 1, thr, thr + 1, edges - 1, edges, edges + 1])
+    u = np.concatenate([rng.integers(0, TWO53, 200_000, dtype=np.int64), near])
+    return u[(u >= 0) & (u < TWO53)]
+
+
+@pytest.mark.parametrize("p_first, p_later, max_c", CASES)
+def test_guided_lookup_equals_count(p_first, p_later, max_c):
+    table = first_event_table(first_event_cdf(p_first, p_later, max_c))
+    thr = table[EV_THR:]
+    u = _probe_points(thr[1:], np.random.default_rng(7))
+    expect = 1 + (u[:, None] >= thr[None, 1:]).sum(axis=1)
+    got = _lookup_all(u, table[None, :], max_c)
+    np.testing.assert_array_equal(got[0], expect)
+    np.testing.assert_array_equal(got[1], np.where(expect <= max_c, expect, BIG_CYCLES))
+
+
+def test_guide_marks_crowded_buckets_only():
+    # Thresholds 1e-6 apart all fall in bucket 0: it alone is marked.
+    table = first_event_table(first_event_cdf(1e-6, 1e-6, 6))
+    guide = table[EV_GUIDE:EV_GUIDE + GUIDE_N]
+    assert guide[0] == -1
+    assert np.all(guide[1:] == 7)
+    # Evenly spread thresholds: no bucket is marked, and the guide is the
+    # cycle at the bucket's start.
+    table = first_event_table(first_event_cdf(0.3, 0.3, 6))
+    guide = table[EV_GUIDE:EV_GUIDE + GUIDE_N]
+    assert guide.min() >= 1
+    assert guide[0] == 1 and guide[-1] == 7
+
+
+@pytest.mark.parametrize("p_response", [0.3, 1e-7, 0.999999, 0.0, 1.0])
+@pytest.mark.parametrize("p_first, p_later, max_c", CASES[:6])
+def test_joint_draw_keeps_the_response_event(p_response, p_first, p_later, max_c):
+    # One number gives response and first toxicity: the category is the
+    # count over the joint thresholds, and the response is exactly the event
+    # u53 < ceil(p 2**53) that a draw of its own would give.
+    cdf = response_tox_cdf(p_response, first_event_cdf(p_first, p_later, max_c))
+    table = first_event_table(cdf)
+    m = 2 * max_c + 1
+    thr = table[EV_THR:]
+    u = _probe_points(np.append(thr[1:], threshold(p_response)), np.random.default_rng(11))
+    cat = 1 + (u[:, None] >= thr[None, 1:]).sum(axis=1)
+    got = _lookup_all(u, table[None, :], m)
+    np.testing.assert_array_equal(got[0], cat)
+    np.testing.assert_array_equal(cat <= max_c + 1, u < threshold(p_response))
