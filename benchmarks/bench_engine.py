@@ -91,7 +91,7 @@ def main(argv: list[str] | None = None) -> int:
 
     q = 10 if args.quick else 1
     reps = 1 if args.quick else args.repeats
-    n_engine = 1_000_000 // q
+    n_engine = 2_000_000 // q
     n_numpy = 400_000 // q
     n_python = 20_000 // q
     n_lendex = 300_000 // q
