@@ -59,6 +59,24 @@ def best_times(fn: Callable[[], object], *, repeats: int = 3) -> tuple[float, fl
     return min(walls), min(cpus)
 
 
+def best_times_interleaved(fns: dict[str, Callable[[], object]], *, repeats: int = 3) -> dict[str, tuple[float, float]]:
+    """:func:`best_times` of several functions, called in turn within each repeat.
+
+    A busy spell on the shared machine then slows one call of each rather
+    than every repeat of one, so ratios between them (1 vs 2 threads, engine
+    vs floor) are not skewed by when each was measured.
+    """
+    walls: dict[str, list[float]] = {k: [] for k in fns}
+    cpus: dict[str, list[float]] = {k: [] for k in fns}
+    for _ in range(repeats):
+        for k, fn in fns.items():
+            c0, t0 = time.process_time(), time.perf_counter()
+            fn()
+            walls[k].append(time.perf_counter() - t0)
+            cpus[k].append(time.process_time() - c0)
+    return {k: (min(walls[k]), min(cpus[k])) for k in fns}
+
+
 def peak_rss_mib() -> float:
     """Peak resident set size of this process so far, in MiB (Linux reports KiB)."""
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0

@@ -2,9 +2,9 @@
 
 Run: ``.venv/bin/python benchmarks/bench_engine.py [--quick]``
 
-Everything is measured in this one run, as the minimum of several repeats,
-and reported as ratios (the machine is shared, so absolute times alone say
-little). A "trial" is one replicate of one scenario: the reference config
+Everything is measured in this one run, as the minimum of several repeats
+in which the implementations of a group are timed in turn, and reported as
+ratios (the machine is shared, so absolute times alone say little). A "trial" is one replicate of one scenario: the reference config
 has two scenarios, so ``n_sim`` replicates simulate ``2 n_sim`` trials.
 
 Measured:
@@ -31,7 +31,7 @@ from _common import (  # noqa: E402
     LEN_DEX_CONFIG,
     REFERENCE_CONFIG,
     Target,
-    best_times,
+    best_times_interleaved,
     print_machine,
     print_table,
     print_targets,
@@ -79,7 +79,7 @@ def run_kernel(packed, key, n_sim: int) -> None:
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--quick", action="store_true", help="fewer replicates and repeats (a smoke run)")
-    ap.add_argument("--repeats", type=int, default=3)
+    ap.add_argument("--repeats", type=int, default=5)
     args = ap.parse_args(argv)
 
     import numba
@@ -107,6 +107,7 @@ def main(argv: list[str] | None = None) -> int:
 
     # Compile / load every kernel before timing anything.
     simulate(cfg, n_sim=100, threads=1)
+    simulate(cfg, n_sim=100, threads=min(2, numba.config.NUMBA_NUM_THREADS))
     draws = [measure_draws(run_one, key, 20_000 // q) for _, key, run_one in parts]
     for (packed, key, _), dc in zip(parts, draws):
         floor_run(key, 100, dc.num, dc.den)
@@ -115,32 +116,46 @@ def main(argv: list[str] | None = None) -> int:
           + "; ".join(f"{s.name}: {dc.mean:.2f} (min {dc.counts.min()}, max {dc.counts.max()})"
                       for s, dc in zip(cfg.scenarios, draws)))
 
-    def t_engine(threads: int, n: int, config=cfg) -> tuple[float, float]:
-        return best_times(lambda: simulate(config, n_sim=n, threads=threads), repeats=reps)
+    def engine_call(threads: int, n: int, config=cfg):
+        return lambda: simulate(config, n_sim=n, threads=threads)
 
-    def with_threads(threads: int, fn) -> tuple[float, float]:
-        numba.set_num_threads(threads)
-        try:
-            return best_times(fn, repeats=reps)
-        finally:
-            numba.set_num_threads(max_threads)
+    def with_threads(threads: int, fn):
+        def call():
+            numba.set_num_threads(threads)
+            try:
+                fn()
+            finally:
+                numba.set_num_threads(max_threads)
+        return call
 
-    def t_kernel(threads: int, n: int) -> tuple[float, float]:
+    def kernel_call(threads: int, n: int):
         return with_threads(threads, lambda: [run_kernel(p, k, n) for p, k, _ in parts])
 
-    def t_floor(threads: int, n: int) -> tuple[float, float]:
-        return with_threads(threads, lambda: [floor_run(k, n, dc.num, dc.den) for (_, k, _), dc in zip(parts, draws)])
+    def floor_call(threads: int, n: int):
+        return with_threads(threads, lambda: [floor_run(k, n, dc.num, dc.den)
+                                              for (_, k, _), dc in zip(parts, draws)])
 
     two = min(2, max_threads)
+    # Two groups, each timed in turn within every repeat (see
+    # best_times_interleaved): the baselines, then the engine, its kernel and
+    # the floor at 1 and 2 threads. Kept apart because on this machine a
+    # 2-thread run timed right after the numpy baseline came out about 10%
+    # slower (1 -> 2 threads 1.74x, against 1.92-1.95x otherwise): an effect
+    # of the order of measurement, not of the engine.
+    groups = [
+        {"python": (1, n_python, lambda: [python_simulate(m, n_python, 1) for m in models]),
+         "numpy": (1, n_numpy, lambda: [numpy_simulate(m, n_numpy, 1) for m in models])},
+        {"engine": (1, n_engine, engine_call(1, n_engine)),
+         "kernel": (1, n_engine, kernel_call(1, n_engine)),
+         "floor": (1, n_engine, floor_call(1, n_engine)),
+         "engine2": (two, n_engine, engine_call(two, n_engine)),
+         "kernel2": (two, n_engine, kernel_call(two, n_engine)),
+         "floor2": (two, n_engine, floor_call(two, n_engine))},
+    ]
     rows: dict[str, tuple[int, int, float, float]] = {}
-    rows["python"] = (1, n_python, *best_times(lambda: [python_simulate(m, n_python, 1) for m in models], repeats=reps))
-    rows["numpy"] = (1, n_numpy, *best_times(lambda: [numpy_simulate(m, n_numpy, 1) for m in models], repeats=reps))
-    rows["engine"] = (1, n_engine, *t_engine(1, n_engine))
-    rows["kernel"] = (1, n_engine, *t_kernel(1, n_engine))
-    rows["floor"] = (1, n_engine, *t_floor(1, n_engine))
-    rows["engine2"] = (two, n_engine, *t_engine(two, n_engine))
-    rows["kernel2"] = (two, n_engine, *t_kernel(two, n_engine))
-    rows["floor2"] = (two, n_engine, *t_floor(two, n_engine))
+    for calls in groups:
+        times = best_times_interleaved({k: fn for k, (_, _, fn) in calls.items()}, repeats=reps)
+        rows.update({k: (th, n, *times[k]) for k, (th, n, _) in calls.items()})
 
     # Per-core rates use CPU time (robust to other processes holding a core);
     # multi-thread rates use wall time (what a user waits for).
@@ -170,8 +185,9 @@ def main(argv: list[str] | None = None) -> int:
         ld = load_config(LEN_DEX_CONFIG)
         simulate(ld, n_sim=100, threads=1)
         m = n_lendex * len(ld.scenarios)
-        w1, c1 = t_engine(1, n_lendex, ld)
-        w2, c2 = t_engine(two, n_lendex, ld)
+        ld_times = best_times_interleaved({1: engine_call(1, n_lendex, ld), two: engine_call(two, n_lendex, ld)},
+                                          repeats=reps)
+        (w1, c1), (w2, c2) = ld_times[1], ld_times[two]
         lendex_rate = m / w2
         print_table(["config", "threads", "trials", "wall (s)", "CPU (s)", "trials/s (wall)"],
                     [["len_dex.yaml", 1, m, w1, c1, m / w1], ["len_dex.yaml", two, m, w2, c2, lendex_rate]],
