@@ -132,9 +132,9 @@ def _first_index(u, thr, row, max_c):
 
     ``thr[row]`` is a :func:`simtrial.engine.pack.first_event_table`: its
     guide gives the answer from the top bits of ``u`` with one more
-    compare. Only where two thresholds share a guide bucket (rare; never
-    for the usual few cycles) are the thresholds counted. Rows are indexed
-    in place: a row view would cost reference counting.
+    compare. Only for ``u`` in a bucket holding two or more thresholds
+    (probabilities within 1/256 of each other) are the thresholds counted.
+    Rows are indexed in place: a row view would cost reference counting.
     """
     b = u >> GUIDE_SHIFT
     g = thr[row, EV_GUIDE + b]
@@ -559,7 +559,7 @@ def simulate_replicate(state, fpar, ipar, rate_end, rate_val, rate_inv, dose_lev
         Scratch: open replacement slots.
     pat : float64[max_enrolled + 1, NPAT]
         Per-patient output (enrol time, death time, responder counted, RDI).
-    course : float64[3, max_cycles + 2]
+    course : float64[3, 2 max_cycles + 3]
         Scratch: the course table of a lean scenario (see :func:`_fill_course`).
     acc : int64[9], st : int64[4]
         Reserved scratch (not written; they have the type of the

@@ -208,6 +208,11 @@ def first_event_table(cdf: np.ndarray) -> np.ndarray:
     -------
     ndarray of int64
         ``EV_THR + len(cdf)`` entries: guide, splits, then ``t_0 .. t_max``.
+
+    References
+    ----------
+    Chen and Asau (1974), "On generating random variates from an empirical
+    distribution", AIIE Transactions 6(2), 163-166.
     """
     thr = np.array([threshold(f) for f in cdf], dtype=np.int64)
     t = thr[1:]
