@@ -36,11 +36,14 @@ EDGE = {
                "toxicity_stop": {"threshold": 0.7, "posterior_bound": 0.95, "every": 4, "window_cycles": 2}},
     "scenarios": [{"name": "certain_cycle1", "p_response": 0.3, "p_tox": 0.6},
                   {"name": "always", "p_response": 0.5, "p_tox": 1.0},
-                  {"name": "rare", "p_response": 0.2, "p_tox": 0.01}],
+                  {"name": "rare", "p_response": 0.2, "p_tox": 0.01},
+                  # The joint response-toxicity draw at its ends.
+                  {"name": "never_responds", "p_response": 0.0, "p_tox": 0.3},
+                  {"name": "always_responds_no_tox", "p_response": 1.0, "p_tox": 0.0}],
 }
 CONFIGS = ["configs/binomial.yaml", "configs/len_dex.yaml", "configs/cytotoxic_monitored.yaml",
            "benchmarks/reference.yaml", "edge", "lean_edges"]
-N_REP = 1000  # per scenario; 16 scenarios in all, every model feature and both kernel paths exercised
+N_REP = 1000  # per scenario; 18 scenarios in all, every model feature and both kernel paths exercised
 
 
 def test_stream_matches_engine_rng(seed):
