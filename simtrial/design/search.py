@@ -285,27 +285,25 @@ class _Searcher:
 
     # -- exact error probabilities from the tables ---------------------------
 
-    @staticmethod
-    def _reject(t: BinomTable, n1: int, r1: int, n2: int, r: int) -> float:
-        """P(X1 > r1 and X > r) from the tables."""
-        return t.reject(n1, r1, n2, r)
+    def _reject_near(self, t: BinomTable, n1, r1, n2, r, threshold: float) -> np.ndarray:
+        """P(X1 > r1 and X > r) for every pair, exact wherever it could decide a comparison with ``threshold``.
 
-    def _decide(self, t: BinomTable, n1, r1, n2, r, threshold: float) -> np.ndarray:
-        """``reject <= threshold`` for every pair (batched, near ties summed term by term)."""
+        Batched sums (:meth:`BinomTable.reject_many`), with every value
+        within :attr:`TIE_BAND` of ``threshold`` summed again term by term.
+        """
         v = t.reject_many(n1, r1, n2, r)
         near = np.flatnonzero(np.abs(v - threshold) <= self.TIE_BAND)
         for i in near:
             v[i] = t.reject(int(n1[i]), int(r1[i]), int(n2[i]), int(r[i]))
-        return v <= threshold
+        return v
+
+    def _decide(self, t: BinomTable, n1, r1, n2, r, threshold: float) -> np.ndarray:
+        """``reject <= threshold`` for every pair (batched, near ties summed term by term)."""
+        return self._reject_near(t, n1, r1, n2, r, threshold) <= threshold
 
     def _power_ok(self, n1, r1, n2, r) -> np.ndarray:
         """``P(promising | p1) >= 1 - beta`` for every pair (batched, near ties term by term)."""
-        t1 = self.t1
-        v = t1.reject_many(n1, r1, n2, r)
-        near = np.flatnonzero(np.abs(v - self.power_target) <= self.TIE_BAND)
-        for i in near:
-            v[i] = t1.reject(int(n1[i]), int(r1[i]), int(n2[i]), int(r[i]))
-        return v >= self.power_target
+        return self._reject_near(self.t1, n1, r1, n2, r, self.power_target) >= self.power_target
 
     def _r_alpha_bracket(self, n: int, n1: np.ndarray, r1: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """Bounds ``lo <= r_alpha <= hi`` on the smallest r in [r1, n-1] with type I error <= alpha.
@@ -458,8 +456,8 @@ class _Searcher:
             kind="candidate",
             en0=n1 + (1.0 - pet0) * n2,
             pet0=pet0,
-            alpha=self._reject(self.t0, n1, r1, n2, r),
-            power=self._reject(self.t1, n1, r1, n2, r),
+            alpha=self.t0.reject(n1, r1, n2, r),
+            power=self.t1.reject(n1, r1, n2, r),
         )
 
     def en0_lower_bound(self, n: int) -> float:
