@@ -20,8 +20,8 @@ more.
 References
 ----------
 Marsaglia and Tsang (2000), "The ziggurat method for generating random
-variables", J. Stat. Softw. 5(8). Steele, Lea and Flood (2014), "Fast splittable pseudorandom number
-generators" (splitmix64). Blackman and Vigna (2021), "Scrambled linear
+variables", J. Stat. Softw. 5(8). Steele, Lea and Flood (2014), "Fast
+splittable pseudorandom number generators" (splitmix64). Blackman and Vigna (2021), "Scrambled linear
 pseudorandom number generators" (xoroshiro128+, parameters a=24, b=16, c=37).
 """
 
@@ -164,18 +164,6 @@ def seed_stream(state, key, replicate):
     state[1] = _splitmix64(base + _GOLDEN)
 
 
-@njit(cache=True)
-def next_u64(state):
-    """Advance xoroshiro128+ and return the next uint64."""
-    s0 = state[0]
-    s1 = state[1]
-    result = s0 + s1
-    s1 ^= s0
-    state[0] = ((s0 << _R24) | (s0 >> _R24C)) ^ s1 ^ (s1 << _S16)
-    state[1] = (s1 << _R37) | (s1 >> _R37C)
-    return result
-
-
 @njit(cache=True, inline="always")
 def step(s0, s1):
     """One xoroshiro128+ step on a state held in two uint64 values.
@@ -183,12 +171,19 @@ def step(s0, s1):
     Returns ``(output, s0, s1)``. Kernels that draw many numbers keep the
     state in these two values (registers) rather than in the ``uint64[2]``
     array, whose loads and stores would otherwise be serialised behind
-    every other store of the kernel; the sequence is the same as
-    :func:`next_u64`'s.
+    every other store of the kernel. :func:`next_u64` is the same step on
+    the array.
     """
     result = s0 + s1
     s1 ^= s0
     return result, ((s0 << _R24) | (s0 >> _R24C)) ^ s1 ^ (s1 << _S16), (s1 << _R37) | (s1 >> _R37C)
+
+
+@njit(cache=True)
+def next_u64(state):
+    """Advance xoroshiro128+ (held in ``state``, uint64[2]) and return the next uint64."""
+    x, state[0], state[1] = step(state[0], state[1])
+    return x
 
 
 @njit(cache=True, inline="always")
@@ -211,13 +206,13 @@ def next_u53(state):
     is the same event as ``next_double(state) < q`` (see
     :func:`simtrial.engine.pack.threshold`), without a float conversion.
     """
-    return np.int64(next_u64(state) >> _S11)
+    return u53_of(next_u64(state))
 
 
 @njit(cache=True)
 def next_double(state):
     """A uniform double in [0, 1) from the top 53 bits of the next output."""
-    return float(next_u64(state) >> _S11) * _TWO_M53
+    return double_of(next_u64(state))
 
 
 @njit(cache=True)
