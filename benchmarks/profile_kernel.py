@@ -49,7 +49,7 @@ from simtrial.engine._rng import next_double, next_exponential, seed_stream  # n
 # cumulatively to copies of the kernel module.
 _PATCHES = [
     ("- accrual histogram (per patient)",
-     r"(?m)^( +)b = np\.uint64\(enroll \* inv_width\)\n\1accr\[min\(b, np\.uint64\(n_tb\)\)\] \+= 1\n", ""),
+     r"(?m)^( +)accr\[_time_bin\(enroll, inv_width, n_tb\)\] \+= 1\n", ""),
     ("- per-record sums and sums of squares (per trial)",
      r"(?m)^( +)for j in range\(NREC\):\n\1 +s\[j\] \+= rec\[j\]\n\1 +s2\[j\] \+= rec\[j\] \* rec\[j\]\n",
      r"\1s[0] += rec[0]\n"),

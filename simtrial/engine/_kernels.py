@@ -179,12 +179,17 @@ def _response_category(u, tox_thr, max_c):
 
 
 @njit(cache=True, inline="always")
-def _response_tox(u, tox_thr, max_c):
-    """``(responder, cycle of the first toxicity at the starting dose or BIG_CYCLES)`` from one draw."""
-    c = _response_category(u, tox_thr, max_c)
+def _category_outcome(c, max_c):
+    """``(responder, cycle of the first toxicity at the starting dose or BIG_CYCLES)`` of category ``c``."""
     responder = c <= max_c + 1
     k = c if responder else c - (max_c + 1)
     return responder, (k if k <= max_c else BIG_CYCLES)
+
+
+@njit(cache=True, inline="always")
+def _response_tox(u, tox_thr, max_c):
+    """:func:`_category_outcome` of the category drawn with ``u``."""
+    return _category_outcome(_response_category(u, tox_thr, max_c), max_c)
 
 
 @njit(cache=True, inline="always")
@@ -271,9 +276,7 @@ def _fill_course(course, cp):
     withdraw = cp[6]
     stop_c = withdraw if withdraw < max_c else max_c
     for c in range(1, 2 * max_c + 3):
-        responder = c <= max_c + 1
-        k = c if responder else c - (max_c + 1)
-        tox_at = k if k <= max_c else BIG_CYCLES
+        responder, tox_at = _category_outcome(c, max_c)
         ev, known, tox, _, _, dose = _one_step_course(0.0, tox_at, withdraw, stop_c, cp)
         course[C_KNOWN, c] = known
         course[C_DOSE, c] = dose
@@ -395,6 +398,15 @@ def _patient(s0, s1, enroll, cp, dose_lev, admin_cum, tox_thr, tox_mode, wd_thr)
 
 
 @njit(cache=True, inline="always")
+def _time_bin(t, inv_width, n_tb):
+    """Bin of a time ``t >= 0`` in the fixed-width time histograms (``n_tb``: overflow).
+
+    Unsigned, so indexing needs no wraparound check.
+    """
+    return min(np.uint64(t * inv_width), np.uint64(n_tb))
+
+
+@njit(cache=True, inline="always")
 def _record_patient(po, pat, i, enroll, death, resp, rdi):
     """Where patient ``i``'s per-patient outputs go (``po``, see :func:`_replicate`).
 
@@ -406,9 +418,7 @@ def _record_patient(po, pat, i, enroll, death, resp, rdi):
     """
     to_hist, accr, rdih, inv_width, n_tb, n_rb = po
     if to_hist:
-        # Unsigned (enrolment times are not negative): no wraparound check.
-        b = np.uint64(enroll * inv_width)
-        accr[min(b, np.uint64(n_tb))] += 1
+        accr[_time_bin(enroll, inv_width, n_tb)] += 1
         if rdi < 1.0:
             rb = np.int64(rdi * n_rb)
             rdih[min(max(rb, 0), n_rb - 1)] += 1
@@ -718,8 +728,7 @@ def _block_loop(key, lo, hi, ci, fpar, ipar, rate_end, rate_val, rate_inv, dose_
         enr_counts[ci, n] += 1
         eval_counts[ci, np.int64(rec[R_EVALUABLE])] += 1
         tox_counts[ci, np.int64(rec[R_TOXPAT])] += 1
-        b = np.int64(rec[R_DURATION] * inv_width)
-        dur_hist[ci, min(b, n_tb)] += 1
+        dur_hist[ci, _time_bin(rec[R_DURATION], inv_width, n_tb)] += 1
         full += n
         if store:
             for j in range(NREC):
