@@ -68,6 +68,7 @@ from simtrial.engine.pack import (
     I_N_LEVELS,
     I_N_RDI_BINS,
     I_N_TIME_BINS,
+    I_ONE_LEVEL,
     I_PAUSE,
     I_R,
     I_R1,
@@ -202,8 +203,7 @@ def _patient_consts(fpar, ipar, dose_lev):
     return (fpar[F_CYCLE_LEN], ipar[I_MAX_CYCLES], ipar[I_HAS_SURV] == 1, fpar[F_OS_SCALE_R],
             fpar[F_OS_SCALE_NR], fpar[F_OS_INV_SHAPE], ipar[I_WD_MODE], ipar[I_ASSESS], ipar[I_TOX_WINDOW],
             ipar[I_N_ADM], ipar[I_DISCONTINUE] == 1, ipar[I_MAX_EVENTS], ipar[I_N_LEVELS] - 1, fpar[F_HOLD],
-            fpar[F_FULL_PER_DAY], dose_lev[0], ipar[I_TOX_EVERY] > 0,
-            ipar[I_DISCONTINUE] == 1 or ipar[I_MAX_EVENTS] <= 1 or ipar[I_N_LEVELS] == 1)
+            fpar[F_FULL_PER_DAY], dose_lev[0], ipar[I_TOX_EVERY] > 0, ipar[I_ONE_LEVEL] == 1)
 
 
 @njit(cache=True, inline="always")

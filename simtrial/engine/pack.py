@@ -63,7 +63,8 @@ I_N_RDI_BINS = 16
 I_WD_MODE = 17
 I_N_ADM = 18
 I_LEAN = 19
-NI = 20
+I_ONE_LEVEL = 20
+NI = 21
 
 # Integer thresholds compare with the top 53 bits ``u53`` of a draw: ``u53 <
 # ceil(q * 2**53)`` holds exactly when the double ``u53 * 2**-53 < q``, so an
@@ -323,7 +324,6 @@ def _is_lean(ipar: np.ndarray, tox_mode: np.ndarray, n_rate_pieces: int) -> bool
     evaluable by construction). It draws the same numbers and computes the
     same values, so records are identical either way.
     """
-    one_level = ipar[I_DISCONTINUE] == 1 or ipar[I_MAX_EVENTS] <= 1 or ipar[I_N_LEVELS] == 1
     wd = int(ipar[I_WD_MODE])
     stop_c = min(wd, int(ipar[I_MAX_CYCLES]))
     # The earliest a patient's course can end (in cycles) and whether the
@@ -335,7 +335,7 @@ def _is_lean(ipar: np.ndarray, tox_mode: np.ndarray, n_rate_pieces: int) -> bool
         n_rate_pieces == 1
         and ipar[I_HAS_SURV] == 0
         and wd != MODE_DRAW
-        and one_level
+        and ipar[I_ONE_LEVEL] == 1
         and ipar[I_TOX_EVERY] == 0
         and (ipar[I_REPLACE] == 0 or always_evaluable)
     )
@@ -423,6 +423,8 @@ def pack_scenario(config: Any, design: Any, index: int) -> Packed:
     ipar[I_DISCONTINUE] = 1 if tox.on_event == "discontinue" else 0
     ipar[I_MAX_EVENTS] = tox.max_events if tox.max_events is not None else BIG_CYCLES
     ipar[I_N_LEVELS] = len(ladder)
+    # One step of treatment: toxicity ends it, or no lower level is ever reached.
+    ipar[I_ONE_LEVEL] = 1 if (ipar[I_DISCONTINUE] == 1 or ipar[I_MAX_EVENTS] <= 1 or ipar[I_N_LEVELS] == 1) else 0
     ipar[I_REPLACE] = 1 if ev.replace_non_evaluable else 0
     ipar[I_MAX_ENROLLED] = max_enrolled
     ipar[I_PAUSE] = 1 if config.design.pause_after_stage1 else 0
