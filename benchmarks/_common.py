@@ -43,28 +43,16 @@ def best_time(fn: Callable[[], object], *, repeats: int = 3, min_repeats: int = 
     return min(times)
 
 
-def best_times(fn: Callable[[], object], *, repeats: int = 3) -> tuple[float, float]:
-    """Minimum wall time and minimum process CPU time of ``fn()`` over ``repeats`` calls.
-
-    CPU time (all threads of this process) is what a single-threaded
-    comparison should use on a loaded machine: time spent waiting for a core
-    that another process holds is wall time but not CPU time.
-    """
-    walls, cpus = [], []
-    for _ in range(repeats):
-        c0, t0 = time.process_time(), time.perf_counter()
-        fn()
-        walls.append(time.perf_counter() - t0)
-        cpus.append(time.process_time() - c0)
-    return min(walls), min(cpus)
-
-
 def best_times_interleaved(fns: dict[str, Callable[[], object]], *, repeats: int = 3) -> dict[str, tuple[float, float]]:
-    """:func:`best_times` of several functions, called in turn within each repeat.
+    """Minimum wall time and minimum process CPU time of each function, over ``repeats`` rounds.
 
-    A busy spell on the shared machine then slows one call of each rather
-    than every repeat of one, so ratios between them (1 vs 2 threads, engine
-    vs floor) are not skewed by when each was measured.
+    Within a round every function is called once, in turn, so a busy spell
+    on the shared machine slows one call of each rather than every repeat of
+    one, and ratios between them (1 vs 2 threads, engine vs floor) are not
+    skewed by when each was measured. CPU time (all threads of this process)
+    is what a single-threaded comparison should use on a loaded machine:
+    time spent waiting for a core that another process holds is wall time
+    but not CPU time.
     """
     walls: dict[str, list[float]] = {k: [] for k in fns}
     cpus: dict[str, list[float]] = {k: [] for k in fns}

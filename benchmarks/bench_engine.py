@@ -4,8 +4,9 @@ Run: ``.venv/bin/python benchmarks/bench_engine.py [--quick]``
 
 Everything is measured in this one run, as the minimum of several repeats
 in which the implementations of a group are timed in turn, and reported as
-ratios (the machine is shared, so absolute times alone say little). A "trial" is one replicate of one scenario: the reference config
-has two scenarios, so ``n_sim`` replicates simulate ``2 n_sim`` trials.
+ratios (the machine is shared, so absolute times alone say little). A
+"trial" is one replicate of one scenario: the reference config has two
+scenarios, so ``n_sim`` replicates simulate ``2 n_sim`` trials.
 
 Measured:
 
@@ -55,17 +56,9 @@ def engine_parts(config, idx: int):
 
 def replicate_fn(packed):
     """The engine's per-replicate trial function and scratch buffers for ``packed``."""
-    import numpy as np
+    from simtrial.engine._kernels import make_scratch, simulate_replicate
 
-    from simtrial.engine import _kernels
-
-    if hasattr(_kernels, "make_scratch"):
-        return _kernels.simulate_replicate, _kernels.make_scratch(packed)
-    from simtrial.engine.pack import I_MAX_ENROLLED, NPAT, NREC
-
-    me = int(packed.ipar[I_MAX_ENROLLED])
-    return _kernels.simulate_replicate, (np.empty(me + 1), np.empty((me + 1, NPAT)), np.empty(10), np.empty(9),
-                                         np.empty(4), np.empty(NREC))
+    return simulate_replicate, make_scratch(packed)
 
 
 def run_kernel(packed, key, n_sim: int) -> None:
