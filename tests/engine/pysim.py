@@ -17,7 +17,7 @@ the response being ``u < p`` and the toxicity cycle the least k with ``u <
 p F(k)`` for a responder, ``u < p + (1 - p) F(k)`` for a non-responder; an
 exponential is the ziggurat of Marsaglia and Tsang (2000)
 with the engine's layer tables (data, checked on their own in
-tests/engine/test_rng.py), written out here from the paper's algorithm with
+tests/engine/test_ziggurat.py), written out here from the paper's algorithm with
 Python integers and floats. Treatment is walked cycle by
 cycle (the engine jumps level by level); cycle k at a dose level that
 started at time b ends at ``b + k * cycle_length``, and doses are totalled
@@ -89,14 +89,18 @@ class Stream:
                 return z
 
 
-def first_cycle(u: float, p_first: float, p_later: float, max_cycles: int) -> int:
-    """Cycle (1..max_cycles) of a first event, or NEVER, by inversion of its distribution.
+def within(k: int, p_first: float, p_later: float) -> float:
+    """F(k) = P(first event within k cycles) = 1 - (1 - p_first) (1 - p_later)^(k - 1).
 
-    P(event in cycle 1) = p_first, in each later cycle p_later:
-    F(k) = 1 - (1 - p_first) (1 - p_later)^(k - 1).
+    P(event in cycle 1) = p_first, in each later cycle p_later.
     """
+    return 1.0 - (1.0 - p_first) * (1.0 - p_later) ** (k - 1)
+
+
+def first_cycle(u: float, p_first: float, p_later: float, max_cycles: int) -> int:
+    """Cycle (1..max_cycles) of a first event, or NEVER, by inversion of its distribution F (:func:`within`)."""
     for k in range(1, max_cycles + 1):
-        if u < 1.0 - (1.0 - p_first) * (1.0 - p_later) ** (k - 1):
+        if u < within(k, p_first, p_later):
             return k
     return NEVER
 
@@ -109,7 +113,7 @@ def response_and_first_cycle(u: float, p: float, p_first: float, p_later: float,
     """
     responder = u < p
     for k in range(1, max_cycles + 1):
-        f = 1.0 - (1.0 - p_first) * (1.0 - p_later) ** (k - 1)
+        f = within(k, p_first, p_later)
         if u < (p * f if responder else p + (1.0 - p) * f):
             return responder, k
     return responder, NEVER
