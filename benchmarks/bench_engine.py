@@ -40,7 +40,11 @@ from _common import (  # noqa: E402
 
 
 def engine_parts(config, idx: int):
-    """Packed arrays, stream key and a per-replicate runner of scenario ``idx``."""
+    """Packed arrays, stream key and a per-replicate runner of scenario ``idx``.
+
+    The runner ``run_one(state, i)`` simulates one replicate from the seeded
+    ``state`` and returns the number of patients enrolled.
+    """
     from simtrial.engine._rng import scenario_key
     from simtrial.engine.pack import pack_scenario
 
@@ -48,8 +52,8 @@ def engine_parts(config, idx: int):
     key = scenario_key(config.simulation.seed, idx)
     simulate_replicate, scratch = replicate_fn(packed)
 
-    def run_one(state, _i: int) -> None:
-        simulate_replicate(state, *packed, *scratch)
+    def run_one(state, _i: int) -> int:
+        return int(simulate_replicate(state, *packed, *scratch))
 
     return packed, key, run_one
 

@@ -21,9 +21,12 @@ Two kinds of evidence, CPU time per trial on one thread (min of 3):
    not exponential), a variant without the arrival's exponential transform
    shows what that transform costs against the floor.
 
-The table ends with the random-number floor itself (``benchmarks/floor.py``
-with the engine's measured draws), timed in the same run, so every row can
-be read as a ratio to it.
+The table ends with two floors timed in the same run (``benchmarks/floor.py``):
+the engine's measured draws turned into the model's variates (a ziggurat
+exponential and a uniform per patient) and summed, and the random-number
+floor itself (the draws alone), so every row can be read as a ratio to
+either. A last table splits each time into a cost per patient and a cost
+per trial, from the two scenarios' different mean trial sizes.
 """
 
 from __future__ import annotations
@@ -138,7 +141,7 @@ def main(argv: list[str] | None = None) -> int:
     import numba
 
     from simtrial.engine._rng import scenario_key
-    from simtrial.engine.pack import R_DURATION, R_PROMISING, R_TOXPAT, first_event_cdf, pack_scenario
+    from simtrial.engine.pack import R_DURATION, R_ENROLLED, R_PROMISING, R_TOXPAT, first_event_cdf, pack_scenario
     from simtrial.engine.simulate import _run_scenario
     from simtrial.model import load_config
 
@@ -205,20 +208,39 @@ def main(argv: list[str] | None = None) -> int:
         label = ("  diagnostic: the same without the arrival's exponential transform (not the model)" if linear
                  else "specialised kernel, same draws (toxicity within the course by one comparison)")
         rows.append([label, per[0], per[1], float(np.mean(per))])
-    # The random-number floor of this run: the engine's measured draws, nothing else.
+    # The random-number floors of this run: the engine's measured draws, then
+    # the same draws turned into the model's variates, nothing else.
     from bench_engine import engine_parts
-    from floor import floor_run, measure_draws
+    from floor import floor_run, measure_draws, measure_patients, variate_floor_run
 
-    per = []
+    floors = {"raw": [], "variates": []}
     for i, key in enumerate(keys):
-        dc = measure_draws(engine_parts(cfg, i)[2], key, 20_000)
+        run_one = engine_parts(cfg, i)[2]
+        dc = measure_draws(run_one, key, 20_000)
+        pc = measure_patients(run_one, key, 20_000)
         floor_run(key, 100, dc.num, dc.den)
-        per.append(_cpu(lambda: floor_run(key, n, dc.num, dc.den)) / n * 1e9)
-    rows.append(["random-number floor (the engine's draws, summed)", per[0], per[1], float(np.mean(per))])
+        variate_floor_run(key, 100, pc.num, pc.den)
+        floors["raw"].append(_cpu(lambda: floor_run(key, n, dc.num, dc.den)) / n * 1e9)
+        floors["variates"].append(_cpu(lambda: variate_floor_run(key, n, pc.num, pc.den)) / n * 1e9)
+    rows.append(["random-number floor of the variates (exponential gap + uniform per patient, summed)",
+                 *floors["variates"], float(np.mean(floors["variates"]))])
+    rows.append(["random-number floor (the engine's draws, summed)", *floors["raw"], float(np.mean(floors["raw"]))])
     print_table(["variant (1 thread, CPU time)", "null ns/trial", "alternative ns/trial", "mean ns/trial"], rows,
                 title=f"Kernel cost on the reference model ({n:,} replicates per scenario)")
     print("specialised kernels reproduce the engine's totals (duration sum to 1e-9 relative, promising and "
           f"toxic-patient counts exactly): {all(recs_ok)}")
+    # Two scenarios, two mean trial sizes: the line through them splits each
+    # time into a cost per patient and a cost per trial.
+    patients = [_run_scenario(run_chunks, p, key, n, False, None)[0]["sum"][R_ENROLLED] / n
+                for p, key in zip(packs, keys)]
+    split = []
+    for label, per in (("engine kernel", rows[0][1:3]), ("floor of the variates", floors["variates"]),
+                       ("random-number floor", floors["raw"])):
+        slope = (per[1] - per[0]) / (patients[1] - patients[0])
+        split.append([label, slope, per[0] - slope * patients[0]])
+    print_table(["kernel", "ns per patient", "ns per trial besides"], split,
+                title=f"Per patient and per trial (mean patients per trial: {patients[0]:.2f} null, "
+                      f"{patients[1]:.2f} alternative)")
     return 0
 
 

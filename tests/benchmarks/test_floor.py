@@ -6,6 +6,7 @@ import sys
 from pathlib import Path
 
 import numpy as np
+import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT / "benchmarks"))
@@ -76,3 +77,40 @@ def test_engine_draw_count_is_the_models(seed):
         extra = dc.counts - 2 * np.array(enrolled)
         assert extra.min() >= 0 and extra.max() > 0  # the rare paths occur and are counted
         assert set(enrolled) == {10, 29}
+
+
+def test_variate_floor_draws_an_exponential_and_a_uniform_per_patient(seed):
+    # 5/2 patients per replicate on average; the checksum must equal the sum,
+    # chunk by chunk, of those variates drawn one at a time by the engine's
+    # own samplers (exponential gap, then uniform).
+    from floor import variate_floor_run
+
+    from simtrial.engine._rng import next_exponential
+
+    n, num, den, chunk = 700, 5, 2, 64
+    state = np.empty(2, dtype=np.uint64)
+    per_chunk = []
+    for lo in range(0, n, chunk):
+        acc = 0.0
+        for i in range(lo, min(n, lo + chunk)):
+            seed_stream(state, np.uint64(seed), i)
+            for _ in range((i + 1) * num // den - i * num // den):
+                acc += next_exponential(state, 1.0)
+                acc += next_double(state)
+        per_chunk.append(acc)
+    assert variate_floor_run(seed, n, num, den, chunk=chunk) == float(np.array(per_chunk).sum())
+
+
+def test_variate_floor_draws_the_engines_numbers(seed):
+    """Reference model: drawing one arrival and one uniform per enrolled patient from the
+    engine's seed ends where the engine's replicate ends; one patient fewer does not."""
+    from bench_engine import engine_parts
+    from floor import measure_patients
+
+    cfg = load_config(ROOT / "benchmarks" / "reference.yaml")
+    for idx in range(len(cfg.scenarios)):
+        _, _, run_one = engine_parts(cfg, idx)
+        pc = measure_patients(run_one, seed, 200)
+        assert set(pc.counts.tolist()) == {10, 29}
+        with pytest.raises(RuntimeError, match="replicate 0"):
+            measure_patients(lambda state, i: run_one(state, i) - 1, seed, 5)
