@@ -7,6 +7,7 @@ code 2, never a traceback.
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import json
 import sys
@@ -33,6 +34,10 @@ class _App(typer.Typer):
                     return func(*a, **k)
                 except SimtrialError as exc:
                     fail(str(exc))
+                except BrokenPipeError:
+                    raise
+                except OSError as exc:  # a file or folder that cannot be read or written
+                    fail(_os_error_message(exc))
 
             register(wrapper)
             return func
@@ -68,8 +73,74 @@ def console():
 
 def fail(message: str) -> None:
     """Abort with one line on stderr and exit code 2."""
+    message = " ".join(str(message).split())  # one line, whatever the message holds
     typer.echo(f"simtrial: error: {message}", err=True)
     raise typer.Exit(code=2)
+
+
+def _os_error_message(exc: OSError) -> str:
+    """``cannot write PATH: reason`` for an OSError, on one line."""
+    what = exc.strerror or type(exc).__name__
+    if exc.filename is None:
+        return f"{what}: {exc}" if exc.strerror is None else what
+    return f"cannot read or write {exc.filename}: {what}"
+
+
+def check_output_dir(path: Any, option: str) -> None:
+    """Fail (naming ``option``) unless ``path`` is, or can be created as, a writable folder.
+
+    Checked before any simulation runs, so a typo in ``--out`` costs nothing.
+    """
+    import os
+    from pathlib import Path
+
+    target = Path(path)
+    if target.exists() and not target.is_dir():
+        fail(f"{option}: {target} is a file, not a folder; give a folder (it is created if missing)")
+    parent = target
+    while not parent.exists() and parent != parent.parent:
+        parent = parent.parent
+    if not parent.is_dir():
+        fail(f"{option}: cannot create {target}: {parent} is a file, not a folder")
+    if not os.access(parent, os.W_OK | os.X_OK):
+        fail(f"{option}: cannot write in {parent}: permission denied")
+
+
+@contextlib.contextmanager
+def writing(option: str) -> Any:
+    """Turn an OSError raised while writing output into one line naming ``option``."""
+    try:
+        yield
+    except BrokenPipeError:
+        raise
+    except OSError as exc:
+        fail(f"{option}: {_os_error_message(exc)}")
+
+
+def natural_width(con: Any, renderable: Any) -> int:
+    """Columns ``renderable`` takes when nothing limits its width."""
+    from rich.measure import Measurement
+
+    return Measurement.get(con, con.options.update_width(10_000), renderable).maximum
+
+
+def print_table(con: Any, table: Any) -> None:
+    """Print a rich table whole, whatever the output.
+
+    To a file or pipe the console is widened to the table's natural width
+    (no line is cut). In a terminal narrower than the table, cells wrap
+    inside their columns instead of being cut with an ellipsis or wrapped
+    by the terminal across the box drawing.
+    """
+    natural = natural_width(con, table)
+    if con.is_terminal:
+        if natural > con.width:
+            for column in table.columns:
+                column.no_wrap = False
+                column.overflow = "fold"
+    else:
+        con.width = max(con.width, natural)
+    con.print(table)
 
 
 # ---------------------------------------------------------------------------
@@ -102,20 +173,44 @@ def design(
 
     if n1 is not None and (min_n1 is not None or max_n1 is not None):
         fail("--n1: give either --n1 or --min-n1/--max-n1, not both")
-    res = simon_search(
-        p0,
-        p1,
-        alpha,
-        beta,
-        nmax=nmax,
-        n_bounds=None if min_n is None and max_n is None else (min_n, max_n),
-        n1=n1,
-        n1_bounds=None if min_n1 is None and max_n1 is None else (min_n1, max_n1),
-    )
+    for low, high, names in ((min_n, max_n, ("--min-n", "--max-n")), (min_n1, max_n1, ("--min-n1", "--max-n1"))):
+        for value, name in zip((low, high), names):
+            if value is not None and value < 1:
+                fail(f"{name}: must be an integer >= 1, got {value}")
+        if low is not None and high is not None and low > high:
+            fail(f"{names[0]}/{names[1]}: {names[0]} ({low}) must be <= {names[1]} ({high})")
+    try:
+        res = simon_search(
+            p0,
+            p1,
+            alpha,
+            beta,
+            nmax=nmax,
+            n_bounds=None if min_n is None and max_n is None else (min_n, max_n),
+            n1=n1,
+            n1_bounds=None if min_n1 is None and max_n1 is None else (min_n1, max_n1),
+        )
+    except SimtrialError as exc:
+        fail(_bounds_as_options(str(exc)))
     if json_out:
         emit_json(res.to_dict())
     else:
         console().print(search_table(res))
+
+
+def _bounds_as_options(message: str) -> str:
+    """Name the command-line options in a search error about ``n_bounds``/``n1_bounds``."""
+    import re
+
+    names = {"n_bounds": ("--min-n", "--max-n"), "n1_bounds": ("--min-n1", "--max-n1")}
+
+    def option(m: re.Match[str]) -> str:
+        low, high = names[m.group(1)]
+        if m.group(2) is None and "upper bound" in message:
+            return high
+        return {"[0]": low, "[1]": high}.get(m.group(2) or "", f"{low}/{high}")
+
+    return re.sub(r"\b(n1?_bounds)(\[[01]\])?", option, message)
 
 
 @app.command()
@@ -133,6 +228,9 @@ def oc(
 
     if not p:
         fail("--p: give at least one true response rate in [0, 1], e.g. --p 0.1 --p 0.3")
+    for value in p:
+        if not 0.0 <= value <= 1.0:  # also refuses nan
+            fail(f"--p: each p must be in [0, 1], got {value}")
     res = SimonDesign(r1, n1, r, n).oc(p)
     if json_out:
         emit_json({"design": res.design.to_dict(), "oc": res.to_records()})
@@ -202,6 +300,8 @@ def run(
     if threads is not None and threads < 1:
         fail(f"--threads: must be an integer >= 1, got {threads}")
     cfg = load_config(config)
+    folder = Path(out) if out else Path("results") / Path(config).stem
+    check_output_dir(folder, "--out")
     total = (n_sim or cfg.simulation.n_sim) * len(cfg.scenarios)
     err = Console(stderr=True)
     with Progress(TextColumn("simulating"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
@@ -209,23 +309,22 @@ def run(
         task = bar.add_task("run", total=total)
         result = simulate(cfg, n_sim=n_sim, seed=seed, threads=threads, replicates=replicates,
                           progress=lambda k: bar.advance(task, k))
-    folder = save_run(result, Path(out) if out else Path("results") / Path(config).stem)
-    if report:
-        from simtrial.report import write_report
+    with writing("--out"):
+        folder = save_run(result, folder)
+        if report:
+            from simtrial.report import write_report
 
-        write_report(result, folder / "report")
+            write_report(result, folder / "report")
     if json_out:
         emit_json(run_json(result, config))
     else:
         con = console()
-        # Wide enough for one column per scenario even when stdout is not a terminal.
-        con.width = max(con.width, 50 + 30 * len(result.scenarios))
-        con.print(run_table(result))
-        con.print(f"written: {folder}/")
+        print_table(con, run_table(result))
+        con.print(f"written: {folder}/", soft_wrap=True)
 
 
 @app.command()
-def warmup() -> None:
+def warmup(json_out: JsonOpt = False) -> None:
     """Compile every numba kernel once, filling the cache (for CI and cluster images)."""
     import time
 
@@ -233,7 +332,11 @@ def warmup() -> None:
 
     t0 = time.perf_counter()
     _warmup()
-    typer.echo(f"kernels compiled and cached in {time.perf_counter() - t0:.1f} s")
+    elapsed = time.perf_counter() - t0
+    if json_out:
+        emit_json({"compiled": True, "elapsed_seconds": round(elapsed, 3)})
+    else:
+        typer.echo(f"kernels compiled and cached in {elapsed:.1f} s")
 
 
 # ---------------------------------------------------------------------------
@@ -271,8 +374,18 @@ def sweep_cmd(
 
     sweep_spec = load_sweep(spec)
     out_dir = Path(out) if out else Path("results") / Path(spec).stem
+    check_output_dir(out_dir, "--out")
     try:
-        with cell_progress(enabled=progress and not json_out) as bar:
+        with contextlib.ExitStack() as stack:
+
+            def bar(finished: int, total: int) -> None:
+                # The bar starts with the first report, after run_sweep has checked
+                # its options and --out: an error before that is one line, alone.
+                if "bar" not in drawn:
+                    drawn["bar"] = stack.enter_context(cell_progress(enabled=progress and not json_out))
+                drawn["bar"](finished, total)
+
+            drawn: dict[str, Any] = {}
             outcome = run_sweep(
                 sweep_spec, out_dir, n_jobs=n_jobs, backend=backend, scheduler=scheduler, resume=resume, progress=bar
             )
@@ -290,30 +403,45 @@ def sweep_cmd(
     if json_out:
         emit_json(summary)
         return
-    from rich.table import Table
-
     wide = outcome.wide()
     shown = [m for m in _SWEEP_SHOWN_METRICS if m in wide.columns]
     cols = [*sweep_spec.axes, "scenario", *shown]
-    table = Table(title=f"Sweep {sweep_spec.source}: {outcome.n_cells} cells")
-    for c in cols:
-        table.add_column(_SWEEP_SHOWN_METRICS.get(c, c), justify="left" if c == "scenario" else "right", no_wrap=True)
     limit = 60
     cells = [[f"{v:.4g}" if isinstance(v, float) else str(v) for v in row] for row in wide[cols].head(limit).itertuples(index=False)]
-    for row in cells:
-        table.add_row(*row)
+    title = f"Sweep {sweep_spec.source}: {outcome.n_cells} cells"
     con = console()
-    # Axis names are long dotted paths: widen the console rather than truncate them.
-    widths = [max([len(_SWEEP_SHOWN_METRICS.get(c, c))] + [len(r[i]) for r in cells]) for i, c in enumerate(cols)]
-    con.width = max(con.width, sum(widths) + 3 * len(cols) + 1)
-    con.print(table)
+    table = sweep_table(title, cols, cells)
+    if con.is_terminal and natural_width(con, table) > con.width:
+        # A narrow terminal: axis names (long dotted paths) break at their dots.
+        table = sweep_table(title, cols, cells, split_paths=True)
+    print_table(con, table)
     if len(wide) > limit:
-        con.print(f"... {len(wide) - limit} more rows in {out_dir / 'sweep.csv'}")
+        con.print(f"... {len(wide) - limit} more rows in {out_dir / 'sweep.csv'}", soft_wrap=True)
     con.print(
         f"{summary['computed']} cells computed, {summary['skipped']} already finished, "
-        f"{outcome.elapsed_seconds:.1f} s; table: {out_dir / 'sweep.parquet'}, {out_dir / 'sweep.csv'}"
+        f"{outcome.elapsed_seconds:.1f} s; table: {out_dir / 'sweep.parquet'}, {out_dir / 'sweep.csv'}",
+        soft_wrap=True,
     )
 
+
+
+def sweep_table(title: str, cols: list[str], cells: list[list[str]], *, split_paths: bool = False) -> Any:
+    """The sweep's summary table: one column per axis, the scenario and the shown metrics.
+
+    ``split_paths`` puts each part of a dotted axis name on its own header
+    line, for terminals too narrow for the names on one line.
+    """
+    from rich.table import Table
+
+    table = Table(title=title)
+    for c in cols:
+        header = _SWEEP_SHOWN_METRICS.get(c, c)
+        if split_paths and c not in _SWEEP_SHOWN_METRICS:
+            header = header.replace(".", ".\n")
+        table.add_column(header, justify="left" if c == "scenario" else "right", no_wrap=True)
+    for row in cells:
+        table.add_row(*row)
+    return table
 
 
 # ---------------------------------------------------------------------------
@@ -327,7 +455,7 @@ def report(
         str, typer.Argument(help="Folder written by `simtrial run` (result.json) or `simtrial sweep` (manifest.json).")
     ],
     out: Annotated[
-        str | None, typer.Option("--out", "-o", help="Where to write the report [default: RESULTS_DIR/report].")
+        str | None, typer.Option("--out", "-o", help="Where to write the report (default: RESULTS_DIR/report/).")
     ] = None,
     spec: Annotated[
         str | None,
@@ -340,20 +468,45 @@ def report(
 
     from simtrial.report import is_sweep_dir
 
-    out_dir = Path(results_dir) / "report" if out is None else Path(out)
-    if is_sweep_dir(results_dir):
+    folder = Path(results_dir)
+    wanted = "give a folder written by `simtrial run` (holds result.json) or `simtrial sweep` (holds manifest.json)"
+    if not folder.exists():
+        fail(f"results_dir: {folder} does not exist; {wanted}")
+    if not folder.is_dir():
+        fail(f"results_dir: {folder} is a file, not a folder; {wanted}")
+    out_dir = folder / "report" if out is None else Path(out)
+    if is_sweep_dir(folder):
         from simtrial.report import load_finished_sweep, write_sweep_report
         from simtrial.sweep import load_sweep
 
-        sweep = load_finished_sweep(results_dir, spec=None if spec is None else load_sweep(spec))
-        paths = write_sweep_report(sweep, out_dir)
+        sweep_spec = None
+        if spec is not None:
+            try:
+                sweep_spec = load_sweep(spec)
+            except SimtrialError as exc:
+                fail(f"--spec: {exc}")
+        sweep = load_finished_sweep(folder, spec=sweep_spec)
+        check_output_dir(out_dir, "--out")
+        with writing("--out"):
+            paths = write_sweep_report(sweep, out_dir)
+    elif not (folder / "result.json").is_file():
+        fail(f"results_dir: {folder} holds neither result.json nor manifest.json; {wanted}")
     elif spec is not None:
         fail(f"--spec: only for a sweep folder (with manifest.json); {results_dir} is not one")
     else:
         from simtrial.io import load_run
         from simtrial.report import write_report
 
-        paths = write_report(load_run(results_dir), out_dir)
+        try:
+            result = load_run(folder)
+        except SimtrialError:
+            raise
+        except (KeyError, IndexError, TypeError, ValueError, AttributeError) as exc:
+            fail(f"results_dir: {folder / 'result.json'} is not a result written by `simtrial run` "
+                 f"({type(exc).__name__}: {exc}); rerun `simtrial run`")
+        check_output_dir(out_dir, "--out")
+        with writing("--out"):
+            paths = write_report(result, out_dir)
     if json_out:
         emit_json({k: str(v) for k, v in paths.items()})
     else:
@@ -388,13 +541,16 @@ def size(
         fail(f"followup: {config} has no followup block; see configs/len_dex_followup.yaml")
     if n_sim is not None and n_sim < 100:
         fail(f"--n-sim: must be an integer >= 100, got {n_sim}")
+    if plot is not None:
+        check_output_dir(plot, "--plot")
     from rich.progress import Progress
 
     with Progress(transient=True, disable=json_out or not progress, console=_stderr_console()) as bar:
         task = bar.add_task("follow-up", total=total_replicates(cfg.followup, n_sim))
         result = size_followup(cfg, seed=seed, threads=threads, n_sim=n_sim, progress=lambda k: bar.advance(task, k))
     if plot is not None:
-        written = _save_size_plots(result, plot)
+        with writing("--plot"):
+            written = _save_size_plots(result, plot)
     if json_out:
         out = result.to_dict()
         if plot is not None:

@@ -90,6 +90,14 @@ BAD = [
     (["infer", "--r1", "1", "--n1", "10", "--r", "5", "--n", "29", "--x", "1", "--p0", "0.1", "--n2-actual", "4"], "n2_actual"),
     (["infer", "--r1", "1", "--n1", "10", "--r", "5", "--n", "29", "--x", "3", "--p0", "0"], "p0 must be in (0, 1)"),
     (["infer", "--r1", "1", "--n1", "10", "--r", "5", "--n", "29", "--x", "3", "--p0", "0.1", "--conf-level", "95"], "conf_level must be in"),
+    # The search's bounds are named as the options the user typed, not n_bounds / n1_bounds.
+    (["design", "--p0", "0.1", "--p1", "0.3", "--min-n", "50", "--max-n", "20"], "--min-n/--max-n: --min-n (50) must be <= --max-n (20)"),
+    (["design", "--p0", "0.1", "--p1", "0.3", "--min-n1", "30", "--max-n1", "10"], "--min-n1/--max-n1: --min-n1 (30)"),
+    (["design", "--p0", "0.1", "--p1", "0.3", "--min-n", "-4"], "--min-n: must be an integer >= 1, got -4"),
+    (["design", "--p0", "0.1", "--p1", "0.3", "--max-n1", "0"], "--max-n1: must be an integer >= 1, got 0"),
+    (["design", "--p0", "0.1", "--p1", "0.3", "--max-n", "100000"], "--max-n: the upper bound may be at most 2000"),
+    # nan is refused with the value as typed, not a numpy repr.
+    (["oc", "--r1", "1", "--n1", "10", "--r", "5", "--n", "29", "--p", "nan"], "--p: each p must be in [0, 1], got nan"),
 ]
 
 
@@ -100,3 +108,10 @@ def test_bad_input_exits_2_with_one_line(args, message) -> None:
     assert "Traceback" not in res.output
     err = res.stderr.strip().splitlines()
     assert len(err) == 1 and message in err[0], res.stderr
+
+
+def test_bounds_errors_do_not_name_internal_arguments() -> None:
+    res = run("design", "--p0", "0.1", "--p1", "0.3", "--min-n", "50", "--max-n", "20")
+    assert res.exit_code == 2 and "n_bounds" not in res.stderr
+    res = run("oc", "--r1", "1", "--n1", "10", "--r", "5", "--n", "29", "--p", "nan")
+    assert res.exit_code == 2 and "np.float64" not in res.stderr

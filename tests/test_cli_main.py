@@ -24,6 +24,10 @@ def run_main(argv, capsys):
         (["design", "--p0", "0.3", "--p1", "0.2"], "p0 must be smaller than p1"),
         (["oc", "--r1", "5", "--n1", "3", "--r", "5", "--n", "29", "--p", "0.1"], "r1 must be smaller than n1"),
         (["run", "no/such/file.yaml"], "file not found"),
+        (["report", "no/such/folder"], "results_dir: no/such/folder does not exist"),
+        (["report", "configs"], "holds neither result.json nor manifest.json"),
+        (["design", "--p0", "0.1", "--p1", "0.3", "--min-n", "50", "--max-n", "20"], "--min-n/--max-n:"),
+        (["warmup", "--bogus"], "No such option: --bogus"),
     ],
 )
 def test_user_errors_are_one_line_exit_2(argv, needle, capsys):
@@ -49,3 +53,28 @@ def test_no_arguments_shows_help_once(capsys):
     code, out, err = run_main([], capsys)
     assert code == 2
     assert (out + err).count("Usage: simtrial") == 1
+
+
+@pytest.mark.parametrize("command", [["run", "configs/binomial.yaml", "--n-sim", "10"], ["sweep", "configs/sweep_accrual_response.yaml"]])
+def test_out_that_is_a_file_is_one_line_exit_2(command, tmp_path, capsys):
+    # Used to end in a FileExistsError traceback (after the whole simulation, for run).
+    afile = tmp_path / "afile"
+    afile.write_text("x")
+    for out, needle in ((afile, "is a file, not a folder"), (afile / "sub", "cannot create")):
+        code, stdout, err = run_main([*command, "--out", str(out)], capsys)
+        assert code == 2 and stdout == "", err
+        assert err.count("\n") == 1 and err.startswith("simtrial: error: --out: ") and needle in err
+        assert "Traceback" not in err
+
+
+def test_unwritable_output_is_one_line_naming_the_option(tmp_path, capsys, monkeypatch):
+    # An OSError while writing (a full disk, a vanished folder) is one line naming --out.
+    import simtrial.io
+
+    def refuse(*args, **kwargs):
+        raise PermissionError(13, "Permission denied", str(tmp_path / "o" / "summary.csv"))
+
+    monkeypatch.setattr(simtrial.io, "save_run", refuse)
+    code, out, err = run_main(["run", "configs/binomial.yaml", "--n-sim", "10", "--out", str(tmp_path / "o")], capsys)
+    assert code == 2 and out == ""
+    assert err.strip() == f"simtrial: error: --out: cannot read or write {tmp_path / 'o' / 'summary.csv'}: Permission denied"

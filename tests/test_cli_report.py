@@ -44,9 +44,14 @@ def test_report_out_option(run_dir, tmp_path):
 @pytest.mark.parametrize(
     ("make", "message"),
     [
-        (lambda d: d / "missing", "file not found"),
+        (lambda d: d / "missing", "results_dir: "),
         (lambda d: (d / "broken").mkdir() or (d / "broken" / "result.json").write_text("{") and d / "broken",
          "is not valid JSON"),
+        # Valid JSON that is not a run result used to end in a KeyError / TypeError traceback.
+        (lambda d: (d / "empty_obj").mkdir() or (d / "empty_obj" / "result.json").write_text("{}") and d / "empty_obj",
+         "result.json is not a result written by `simtrial run`"),
+        (lambda d: (d / "a_list").mkdir() or (d / "a_list" / "result.json").write_text("[1, 2]") and d / "a_list",
+         "result.json is not a result written by `simtrial run`"),
     ],
 )
 def test_bad_results_dir_is_one_line_and_exit_2(tmp_path, make, message):
@@ -128,3 +133,41 @@ def test_report_spec_of_another_sweep_is_refused(sweep_dir, tmp_path):
     assert out.exit_code == 2
     assert "--spec: " in out.stderr and "describes a different sweep" in out.stderr
     assert out.stderr.count("\n") == 1 and "Traceback" not in out.output + out.stderr
+
+
+@pytest.mark.parametrize(
+    ("make", "message"),
+    [
+        (lambda d: d / "missing", "does not exist; give a folder written by `simtrial run`"),
+        (lambda d: (d / "afile").write_text("x") and d / "afile", "is a file, not a folder; give a folder written by"),
+        (lambda d: (d / "empty").mkdir() or d / "empty", "holds neither result.json nor manifest.json"),
+    ],
+)
+def test_not_a_results_folder_says_what_is_allowed(tmp_path, make, message):
+    # Used to say "file not found: X/result.json" or "cannot read ...: NotADirectoryError".
+    out = runner.invoke(app, ["report", str(make(tmp_path))])
+    assert out.exit_code == 2
+    assert out.stderr.startswith("simtrial: error: results_dir: ") and message in out.stderr
+    assert out.stderr.count("\n") == 1 and "Traceback" not in out.output + out.stderr
+
+
+def test_report_out_that_is_a_file_is_one_line(run_dir, tmp_path):
+    # Used to end in a NotADirectoryError traceback.
+    afile = tmp_path / "afile"
+    afile.write_text("x")
+    out = runner.invoke(app, ["report", str(run_dir), "--out", str(afile)])
+    assert out.exit_code == 2
+    assert out.stderr == f"simtrial: error: --out: {afile} is a file, not a folder; give a folder (it is created if missing)\n"
+
+
+def test_report_missing_spec_names_the_option(sweep_dir, tmp_path):
+    out = runner.invoke(app, ["report", str(sweep_dir), "--spec", str(tmp_path / "nope.yaml")])
+    assert out.exit_code == 2
+    assert out.stderr.startswith("simtrial: error: --spec: file not found") and out.stderr.count("\n") == 1
+
+
+def test_report_help_shows_the_out_default():
+    # "[default: ...]" in the help string was swallowed as rich markup.
+    out = runner.invoke(app, ["report", "--help"], env={"COLUMNS": "200"})
+    assert out.exit_code == 0
+    assert "(default: RESULTS_DIR/report/)" in out.stdout

@@ -79,6 +79,14 @@ def test_warmup():
     assert "compiled" in res.stdout
 
 
+def test_warmup_json():
+    # README: every command takes --json; warmup refused it.
+    res = _run("warmup", "--json")
+    assert res.exit_code == 0, res.output
+    doc = json.loads(res.stdout)
+    assert doc["compiled"] is True and doc["elapsed_seconds"] >= 0
+
+
 def _bad(tmp_path, text: str) -> Path:
     p = tmp_path / "bad.yaml"
     p.write_text(text)
@@ -133,3 +141,34 @@ def test_missing_and_unreadable(tmp_path):
 def test_bad_options_exit_2(opt, value):
     res = _run("run", "configs/binomial.yaml", opt, value)
     assert res.exit_code == 2 and opt in res.output
+
+
+def test_out_that_is_a_file_exits_2_before_simulating(tmp_path):
+    afile = tmp_path / "afile"
+    afile.write_text("x")
+    res = _run("run", "configs/binomial.yaml", "--n-sim", "10", "--out", str(afile))
+    assert res.exit_code == 2 and "Traceback" not in res.output
+    assert res.stderr == f"simtrial: error: --out: {afile} is a file, not a folder; give a folder (it is created if missing)\n"
+    res = _run("run", "configs/binomial.yaml", "--n-sim", "10", "--out", str(afile / "sub"))
+    assert res.exit_code == 2 and f"--out: cannot create {afile / 'sub'}: {afile} is a file" in res.stderr
+
+
+def test_run_table_in_an_80_column_terminal(tmp_path, seed):
+    # The table used to be forced to 124+ columns, which an 80-column terminal wraps across
+    # the box drawing; now its cells wrap inside their columns and no value is cut.
+    from rich.console import Console
+
+    from simtrial.cli import print_table
+    from simtrial.engine import simulate
+    from simtrial.engine._table import run_table
+    from simtrial.model import load_config
+
+    result = simulate(load_config("configs/binomial.yaml"), n_sim=200, seed=seed, threads=1)
+    con = Console(width=80, force_terminal=True, record=True, highlight=False)
+    print_table(con, run_table(result))
+    text = con.export_text()
+    assert max(len(line) for line in text.splitlines()) <= 80
+    assert "…" not in text and "[0.0496]" in text
+    piped = Console(width=80, force_terminal=False, record=True, highlight=False)
+    print_table(piped, run_table(result))
+    assert max(len(line) for line in piped.export_text().splitlines()) > 80  # files and pipes: one line per metric

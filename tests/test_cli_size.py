@@ -67,3 +67,12 @@ def test_size_bad_followup_value(tmp_path):
 
 def test_size_bad_n_sim():
     _bad(runner.invoke(app, ["size", str(CONFIG), "--n-sim", "5"]), "--n-sim", ">= 100")
+
+
+def test_size_plot_into_a_file_exits_2_before_simulating(tmp_path):
+    # Used to end in a FileExistsError traceback after the whole simulation.
+    afile = tmp_path / "afile"
+    afile.write_text("x")
+    res = runner.invoke(app, ["size", str(CONFIG), "--n-sim", "100", "--plot", str(afile)])
+    _bad(res, f"--plot: {afile} is a file, not a folder")
+    assert res.stderr.count("\n") == 1 and res.stdout == ""

@@ -75,6 +75,8 @@ def test_bad_options_exit_2(tmp_path, args, needle):
     spec = _spec(tmp_path, {"axes": {"scenarios.truth.p_response": [0.2]}})
     res = runner.invoke(app, ["sweep", str(spec), "--out", str(tmp_path / "o"), *args])
     assert res.exit_code == 2 and needle in res.stderr and "Traceback" not in res.output
+    # One line: the progress bar is not started (and leaves no blank line) before the options are checked.
+    assert res.stderr == res.stderr.strip() + "\n" and res.stderr.count("\n") == 1, repr(res.stderr)
 
 
 def test_existing_out_without_resume_and_missing_file(tmp_path):
@@ -83,6 +85,7 @@ def test_existing_out_without_resume_and_missing_file(tmp_path):
     _ok(["sweep", str(spec), "--out", str(out), "--no-progress"])
     res = runner.invoke(app, ["sweep", str(spec), "--out", str(out)])
     assert res.exit_code == 2 and "already holds a sweep; pass --resume" in res.stderr
+    assert res.stderr.count("\n") == 1, repr(res.stderr)
     res = runner.invoke(app, ["sweep", str(tmp_path / "nope.yaml")])
     assert res.exit_code == 2 and "file not found" in res.stderr and "Traceback" not in res.output
 
@@ -161,3 +164,39 @@ def test_dask_scheduler_option_equals_serial(tmp_path):
         _ok(["sweep", str(spec), "--out", str(out), "--backend", "dask", "--scheduler", cluster.scheduler_address, "--no-progress"])
     assert (out / "sweep.csv").read_bytes() == (serial / "sweep.csv").read_bytes()
     assert (out / "sweep.parquet").read_bytes() == (serial / "sweep.parquet").read_bytes()
+
+
+def test_out_that_is_a_file_exits_2_before_running(tmp_path):
+    spec = _spec(tmp_path, {"axes": {"scenarios.truth.p_response": [0.2]}})
+    afile = tmp_path / "afile"
+    afile.write_text("x")
+    res = runner.invoke(app, ["sweep", str(spec), "--out", str(afile)])
+    assert res.exit_code == 2 and "Traceback" not in res.output
+    assert res.stderr == f"simtrial: error: --out: {afile} is a file, not a folder; give a folder (it is created if missing)\n"
+
+
+def test_sweep_table_fits_an_80_column_terminal():
+    # Long dotted axis names used to force a 136-column table even in an 80-column terminal.
+    from rich.console import Console
+
+    from simtrial.cli import print_table, sweep_table
+
+    cols = ["scenarios.truth.p_response", "enrollment.rates.0.per_month", "scenario", "p_promising", "pet",
+            "en_enrolled", "duration_mean_months"]
+    cells = [["0.05", "1", "truth", "0.00094", "0.9284", "11.36", "12.28"]]
+    con = Console(width=80, force_terminal=True, record=True, highlight=False)
+    table = sweep_table("Sweep s.yaml: 40 cells", cols, cells, split_paths=True)
+    print_table(con, table)
+    lines = con.export_text().splitlines()
+    assert max(len(line) for line in lines) <= 80
+    text = "\n".join(lines)
+    for value in cells[0]:
+        assert value in text  # no value cut
+
+
+def test_sweep_table_piped_is_not_cut(tmp_path):
+    spec = _spec(tmp_path, {"axes": {"scenarios.truth.p_response": [0.2], "enrollment.rates.0.per_month": [2]}})
+    res = _ok(["sweep", str(spec), "--out", str(tmp_path / "o"), "--no-progress"])
+    assert "scenarios.truth.p_response" in res.stdout and "enrollment.rates.0.per_month" in res.stdout
+    last = res.stdout.strip().splitlines()[-1]
+    assert last.startswith("1 cells computed") and last.endswith("sweep.csv")  # the footer is never hard-wrapped
