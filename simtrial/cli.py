@@ -247,7 +247,10 @@ def infer(
     x: Annotated[int, typer.Option("--x", help="Total responses observed (<= r1 means stopped after stage 1).")],
     p0: Annotated[float, typer.Option("--p0", help=f"Null response rate for the p-value, {_PROB}.")],
     n2_actual: Annotated[
-        int | None, typer.Option("--n2-actual", help="Stage-2 patients actually evaluated, if not as planned.")
+        int | None,
+        typer.Option("--n2-actual", help="Stage-2 patients actually evaluated, if not as planned. Inference then uses "
+                     "the design with this stage-2 size, as if planned: exact when the change did not depend on "
+                     "stage-1 results."),
     ] = None,
     conf_level: Annotated[float, typer.Option("--conf-level", help="Two-sided confidence level.")] = 0.95,
     json_out: JsonOpt = False,

@@ -166,7 +166,12 @@ def two_stage_inference(
     n2_actual : int, optional
         Patients actually evaluated in stage 2 when that differs from the
         planned ``n2`` (more or fewer). After a stage-1 stop it must be 0 or
-        omitted.
+        omitted. The stage-wise ordering is then that of the design with
+        this stage-2 size, as if it had been planned: exact when the change
+        did not depend on the stage-1 result. (When it did, Koyama and
+        Chen's conditional p-value applies, which also depends on ``x1``;
+        for 1/10, 5/29 with 25 stage-2 patients instead of 19 the two
+        differ in the third decimal.)
     conf_level : float
         Two-sided confidence level, default 0.95.
 

@@ -85,8 +85,14 @@ def parse_config(data: dict[str, Any], source: str = "") -> TrialConfig:
         raise ConfigError(key, message) from None
 
 
+def first_error(exc: ValidationError) -> dict[str, Any]:
+    """The error to report: an unknown key first (a misspelt key also leaves its right spelling missing)."""
+    errs = exc.errors(include_url=False)
+    return next((e for e in errs if e["type"] == "extra_forbidden"), errs[0])
+
+
 def _first_error(exc: ValidationError) -> tuple[str, str]:
-    err = exc.errors(include_url=False)[0]
+    err = first_error(exc)
     loc = list(err["loc"])
     msg = str(err["msg"])
     m = _FIELD_PREFIX.match(msg)

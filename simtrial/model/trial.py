@@ -9,6 +9,8 @@ Times are float days (given with units in the YAML, see
 
 from __future__ import annotations
 
+import math
+
 from typing import Annotated, Any, Literal
 
 from pydantic import AfterValidator, BeforeValidator, Field, model_validator
@@ -51,14 +53,14 @@ def _open_prob(v: float) -> float:
 
 
 def _nonneg(v: float) -> float:
-    if not v >= 0.0:
-        raise ValueError(f"must be >= 0, got {v!r}")
+    if not 0.0 <= v < math.inf:
+        raise ValueError(f"must be a finite number >= 0, got {v!r}")
     return v
 
 
 def _positive(v: float) -> float:
-    if not v > 0.0:
-        raise ValueError(f"must be > 0, got {v!r}")
+    if not 0.0 < v < math.inf:
+        raise ValueError(f"must be a finite number > 0, got {v!r}")
     return v
 
 
@@ -123,6 +125,12 @@ class EnrollmentConfig(StrictModel):
         return self
 
 
+def _beta_pair(v: Any) -> Any:
+    if isinstance(v, (list, tuple)) and len(v) != 2:
+        raise ValueError(f"must be the two parameters [a, b] of a Beta prior, e.g. [1, 1], got {list(v)!r}")
+    return v
+
+
 def _parse_days(v: Any) -> Any:
     # "1-21" is how protocols write a block of days; lists are also accepted.
     if isinstance(v, str):
@@ -135,6 +143,8 @@ def _parse_days(v: Any) -> Any:
                     lo, hi = int(a), int(b)
                 except ValueError:
                     raise ValueError(f"must be days like '1-21' or '1, 8, 15, 22', got {v!r}") from None
+                if lo > hi:
+                    raise ValueError(f"a block of days runs from the first to the last, e.g. '1-21', got {part!r}")
                 out.extend(range(lo, hi + 1))
             else:
                 try:
@@ -322,7 +332,7 @@ class ToxicityStopRule(StrictModel):
     threshold: OpenProbability
     posterior_bound: OpenProbability
     every: PosInt = 1
-    prior: tuple[PosFloat, PosFloat] = (1.0, 1.0)
+    prior: Annotated[tuple[PosFloat, PosFloat], BeforeValidator(_beta_pair)] = (1.0, 1.0)
     window_cycles: PosInt = 1
 
 

@@ -189,12 +189,14 @@ def _read_yaml(path: Path, key: str = "") -> Any:
 def _parse_sweep_block(raw: Any) -> SweepConfig:
     from pydantic import ValidationError
 
+    from simtrial.model.load import first_error
+
     if not isinstance(raw, Mapping):
         raise ConfigError("sweep", f"must be a mapping with axes (and optionally mode, seed, fixed), got {type(raw).__name__}")
     try:
         return SweepConfig.model_validate(dict(raw))
     except ValidationError as exc:
-        err = exc.errors()[0]
+        err = first_error(exc)
         loc = ".".join(str(x) for x in err["loc"] if not str(x).startswith(("list[", "RangeAxis", "function-")))
         msg = err["msg"].removeprefix("Value error, ")
         if err["type"] == "extra_forbidden":

@@ -81,7 +81,11 @@ def _set(raw: dict, dotted: str, value):
         ("enrollment.speed", 3, "enrollment.speed", "unknown key; allowed here: rates"),
         ("scenarios.1.p_response", 1.5, "scenarios[1].p_response", "probability in [0, 1]"),
         ("scenarios.0.p_tox", "high", "scenarios[0].p_tox", "valid number"),
-        ("enrollment.rates.1.per_month", -1.0, "enrollment.rates[1].per_month", "must be >= 0"),
+        ("enrollment.rates.1.per_month", -1.0, "enrollment.rates[1].per_month", "must be a finite number >= 0"),
+        ("enrollment.rates.1.per_month", float("inf"), "enrollment.rates[1].per_month", "finite number >= 0, got inf"),
+        ("treatment.drugs.0.days", "21-1", "treatment.drugs[0].days", "from the first to the last, e.g. '1-21'"),
+        ("design.toxicity_stop", {"threshold": 0.3, "posterior_bound": 0.9, "prior": [1]},
+         "design.toxicity_stop.prior", "two parameters [a, b] of a Beta prior"),
         ("survival.median", 92, "survival.median", "with a unit"),
         ("survival.median", "92 fortnights", "survival.median", "with a unit"),
         ("treatment.max_cycles", 0, "treatment.max_cycles", "greater than or equal to 1"),
@@ -97,6 +101,15 @@ def test_bad_values_name_the_key(path, value, key, fragment):
         parse_config(raw)
     assert err.value.key == key
     assert fragment in err.value.message
+
+
+def test_a_misspelt_key_is_named_rather_than_the_key_it_leaves_missing():
+    raw = _raw()
+    raw["enrolment"] = raw.pop("enrollment")
+    with pytest.raises(ConfigError) as err:
+        parse_config(raw)
+    assert err.value.key == "enrolment"
+    assert err.value.message.startswith("unknown key; allowed here:")
 
 
 @pytest.mark.parametrize(

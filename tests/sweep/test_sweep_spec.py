@@ -43,6 +43,7 @@ def test_fixed_and_seed(make_spec):
         ({"axes": {"simulation.seed": [1, 2]}}, "sweep.axes.simulation.seed", "use sweep.seed"),
         ({"axes": {"a": [1]}, "mode": "grid"}, "sweep.mode", "'product' or 'zip'"),
         ({"axes": {"a": [1]}, "colour": 1}, "sweep.colour", "unknown key"),
+        ({"axez": {"design.r": [2, 3]}}, "sweep.axez", "unknown key"),
         ({"axes": {"design.r": [2, 3], "design.n": [17]}, "mode": "zip"}, "sweep.axes", "axis 'design.n' has 1 values"),
         ({"axes": {"design.r": [2]}, "fixed": {"simulation.n_sim": 0}}, "sweep.fixed.simulation.n_sim", "value 0 is invalid"),
     ],
