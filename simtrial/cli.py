@@ -15,6 +15,7 @@ from typing import Annotated, Any
 
 import typer
 
+from simtrial._terminal import natural_width, print_table
 from simtrial.errors import SimtrialError
 
 class _App(typer.Typer):
@@ -117,32 +118,6 @@ def writing(option: str) -> Any:
         fail(f"{option}: {_os_error_message(exc)}")
 
 
-def natural_width(con: Any, renderable: Any) -> int:
-    """Columns ``renderable`` takes when nothing limits its width."""
-    from rich.measure import Measurement
-
-    return Measurement.get(con, con.options.update_width(10_000), renderable).maximum
-
-
-def print_table(con: Any, table: Any) -> None:
-    """Print a rich table whole, whatever the output.
-
-    To a file or pipe the console is widened to the table's natural width
-    (no line is cut). In a terminal narrower than the table, cells wrap
-    inside their columns instead of being cut with an ellipsis or wrapped
-    by the terminal across the box drawing.
-    """
-    natural = natural_width(con, table)
-    if con.is_terminal:
-        if natural > con.width:
-            for column in table.columns:
-                column.no_wrap = False
-                column.overflow = "fold"
-    else:
-        con.width = max(con.width, natural)
-    con.print(table)
-
-
 # ---------------------------------------------------------------------------
 # design / oc / infer  (exact two-stage toolkit)
 # ---------------------------------------------------------------------------
@@ -195,7 +170,7 @@ def design(
     if json_out:
         emit_json(res.to_dict())
     else:
-        console().print(search_table(res))
+        print_table(console(), search_table(res))
 
 
 def _bounds_as_options(message: str) -> str:
@@ -235,7 +210,7 @@ def oc(
     if json_out:
         emit_json({"design": res.design.to_dict(), "oc": res.to_records()})
     else:
-        console().print(oc_table(res))
+        print_table(console(), oc_table(res))
 
 
 @app.command()
@@ -263,7 +238,7 @@ def infer(
     if json_out:
         emit_json(res.to_dict())
     else:
-        console().print(inference_table(res))
+        print_table(console(), inference_table(res))
 
 
 

@@ -105,7 +105,7 @@ def _mutated(tmp_path, change) -> Path:
         (lambda r: r.update(colour="blue"), "colour: unknown key; allowed here: schema_version"),
         (lambda r: r["treatment"].update(max_cycles="many"), "treatment.max_cycles:"),
         (lambda r: r["scenarios"][0].update(p_response=1.5), "scenarios[0].p_response: must be a probability in [0, 1]"),
-        (lambda r: r["enrollment"]["rates"][0].update(per_month=-2), "enrollment.rates[0].per_month: must be >= 0"),
+        (lambda r: r["enrollment"]["rates"][0].update(per_month=-2), "enrollment.rates[0].per_month: must be a finite number >= 0"),
         (lambda r: r["design"].update(r1=13), "design.r1: must be smaller than n1 (13)"),
     ],
 )

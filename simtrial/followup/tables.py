@@ -65,6 +65,8 @@ def print_followup(result: Any, console: Any) -> None:
     """Print every part of the follow-up answer as rich tables."""
     from rich.table import Table
 
+    from simtrial._terminal import print_table
+
     sa = result.single_arm
     if sa is not None:
         s = sa.spec
@@ -77,7 +79,7 @@ def print_followup(result: Any, console: Any) -> None:
             )
             t.add_row(row["design"], r1n1, f"{int(row['r'])}/{int(row['n'])}", f"{row['en0']:.2f}",
                       f"{row['pet0']:.3f}", f"{row['alpha']:.4f}", f"{row['power']:.4f}")  # fmt: skip
-        console.print(t)
+        print_table(console, t)
         console.print(
             "Single-stage: smallest n reaching the power, and smallest n from which every larger n "
             f"(up to {int(sa.single_stage.n[-1])}) also reaches it."
@@ -102,7 +104,7 @@ def print_followup(result: Any, console: Any) -> None:
                     if with_exact:
                         cells.append("-" if e is None or e.exact is None else f"{e.exact:.3f}")
                 t.add_row(label, *cells)
-            console.print(t)
+            print_table(console, t)
 
     rz = result.randomized
     if rz is not None:
@@ -123,7 +125,7 @@ def print_followup(result: Any, console: Any) -> None:
             t.add_column(_HEAD.get(c, c.replace("_", " ")), justify="right")
         for row in rz.table.to_dict(orient="records"):
             t.add_row(*[_f(row[c], 1 if "months" in c or "events" in c else 3) for c in cols])
-        console.print(t)
+        print_table(console, t)
         console.print(f"[bold]By simulation:[/bold] {rz.answer.statement()}")
         cf = rz.closed_form
         if sp.endpoint == "response":
@@ -155,7 +157,7 @@ def print_followup(result: Any, console: Any) -> None:
             t.add_column(c.replace("_", " "), justify="right")
         for row in asr.table.to_dict(orient="records"):
             t.add_row(*[_f(row[c], 4) for c in asr.table.columns])
-        console.print(t)
+        print_table(console, t)
         if asr.randomized is not None:
             rt = asr.randomized
             t = Table(title="Assurance of the randomized response trial (experimental rate from the prior, "
@@ -164,7 +166,7 @@ def print_followup(result: Any, console: Any) -> None:
                 t.add_column(_HEAD.get(c, c.replace("_", " ")), justify="right")
             for row in rt.to_dict(orient="records"):
                 t.add_row(*[_f(row[c], 4) for c in rt.columns])
-            console.print(t)
+            print_table(console, t)
         d = asr.simon["design"]
         console.print(
             f"[bold]Simon design {d['r1']}/{d['n1']}, {d['r']}/{d['n']}:[/bold] assurance exact "
