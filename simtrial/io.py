@@ -65,7 +65,11 @@ def write_text(path: str | os.PathLike[str], text: str) -> Path:
 
 def write_json(path: str | os.PathLike[str], obj: Any) -> Path:
     """Atomically write ``obj`` as indented JSON."""
-    return write_text(path, json.dumps(obj, indent=2, sort_keys=False, default=_json_default) + "\n")
+    return write_text(path, _json_text(obj))
+
+
+def _json_text(obj: Any) -> str:
+    return json.dumps(obj, indent=2, sort_keys=False, default=_json_default) + "\n"
 
 
 def read_text(path: str | os.PathLike[str]) -> str:
@@ -113,6 +117,14 @@ def save_run(result: Any, out_dir: str | os.PathLike[str]) -> Path:
     (everything :func:`load_run` needs, histograms and curves included) and
     ``replicates.parquet`` when per-replicate output was requested.
 
+    ``result.json`` is written last and names the other files with their
+    digests: it is the run's commit point. A folder that held an earlier run
+    never passes that run's files off as this one's: an earlier
+    ``replicates.parquet`` is removed (and ignored by :func:`load_run`
+    should a kill come first), and a kill part-way through leaves
+    ``result.json`` of the earlier run, which :func:`load_run` checks the
+    replicates against.
+
     Parameters
     ----------
     result : SimulationResult
@@ -128,19 +140,59 @@ def save_run(result: Any, out_dir: str | os.PathLike[str]) -> Path:
 
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
-    write_text(out / "summary.csv", _summary_csv(result))
-    write_text(out / "config.yaml", yaml.safe_dump(result.config, sort_keys=False, allow_unicode=True))
-    write_json(out / "metadata.json", _run_metadata(result))
-    write_json(out / "result.json", _run_to_dict(result))
+    for name in (*_RUN_FILES, "result.json"):
+        # Temporary files of writes interrupted by a kill (see atomic_write).
+        for tmp in out.glob(f".{name}.*.tmp"):
+            tmp.unlink(missing_ok=True)
+    files: dict[str, str] = {}
+
+    def put(name: str, writer: Callable[[Path], None]) -> None:
+        files[name] = _digest(atomic_write(out / name, writer))
+
+    # The largest file first: the long write happens while the folder is
+    # still wholly the earlier run's.
     if result.replicates is not None:
-        atomic_write(out / "replicates.parquet", lambda p: result.replicates.to_parquet(p, index=False))
+        put("replicates.parquet", lambda p: result.replicates.to_parquet(p, index=False))
+    text = {
+        "summary.csv": _summary_csv(result),
+        "config.yaml": yaml.safe_dump(result.config, sort_keys=False, allow_unicode=True),
+        "metadata.json": _json_text(_run_metadata(result)),
+    }
+    for name, body in text.items():
+        put(name, lambda p, body=body: p.write_bytes(body.encode("utf-8")))
+    write_json(out / "result.json", {**_run_to_dict(result), "files": files})
+    if result.replicates is None:
+        (out / "replicates.parquet").unlink(missing_ok=True)
     return out
+
+
+# Files of a run folder besides result.json (see save_run).
+_RUN_FILES = ("replicates.parquet", "summary.csv", "config.yaml", "metadata.json")
+
+
+def _digest(path: Path) -> str:
+    """BLAKE2b digest (16 bytes, hex) of a file's bytes, read in blocks."""
+    import hashlib
+
+    h = hashlib.blake2b(digest_size=16)
+    with open(path, "rb") as fh:
+        while block := fh.read(1 << 20):
+            h.update(block)
+    return h.hexdigest()
 
 
 def load_run(out_dir: str | os.PathLike[str]) -> Any:
     """Rebuild the :class:`~simtrial.engine.result.SimulationResult` saved by :func:`save_run`.
 
-    ``replicates`` is read back from ``replicates.parquet`` when present.
+    ``replicates`` is read back from ``replicates.parquet`` when the run
+    wrote one (a file left by an earlier run in the same folder is ignored).
+
+    Raises
+    ------
+    ConfigError
+        If ``result.json`` is not valid JSON, or ``replicates.parquet`` is
+        not the file this run wrote (a later run into the same folder was
+        interrupted while writing it).
     """
     from simtrial.errors import ConfigError
 
@@ -149,11 +201,20 @@ def load_run(out_dir: str | os.PathLike[str]) -> Any:
         data = json.loads(read_text(out / "result.json"))
     except json.JSONDecodeError as exc:
         raise ConfigError("", f"{out / 'result.json'} is not valid JSON: {exc.msg}") from None
+    path = out / "replicates.parquet"
+    files = data.get("files") if isinstance(data, dict) else None
+    # Folders written before result.json named its files: take what is there.
+    wanted = path.exists() if files is None else "replicates.parquet" in files
     reps = None
-    if (out / "replicates.parquet").exists():
+    if wanted:
+        if files is not None and (not path.exists() or _digest(path) != files["replicates.parquet"]):
+            raise ConfigError(
+                "", f"{path} is not the file written with {out / 'result.json'} (a later run into this folder was "
+                f"interrupted); run `simtrial run` again with --out {out}"
+            )
         import pandas as pd
 
-        reps = pd.read_parquet(out / "replicates.parquet")
+        reps = pd.read_parquet(path)
     return _run_from_dict(data, reps)
 
 

@@ -62,22 +62,10 @@ def run_local(base: dict[str, Any], cells: Iterable[Cell], *, n_jobs: int = 1, s
 
 
 def _worker_version() -> str:
-    """simtrial's version and a hash of its source files, as seen by this process.
+    """:func:`simtrial._provenance.code_version` in this process (run on every dask worker)."""
+    from simtrial._provenance import code_version
 
-    Bit-identical results need identical code on every machine; the hash also
-    catches two checkouts that carry the same version number but differ.
-    """
-    import hashlib
-    from pathlib import Path
-
-    import simtrial
-
-    root = Path(simtrial.__file__).parent
-    h = hashlib.blake2b(digest_size=6)
-    for path in sorted(root.rglob("*.py")):
-        h.update(path.relative_to(root).as_posix().encode())
-        h.update(path.read_bytes())
-    return f"{simtrial.__version__} (source {h.hexdigest()})"
+    return code_version()
 
 
 def _make_plugin() -> Any:

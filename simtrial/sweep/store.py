@@ -9,7 +9,8 @@ Layout of ``out_dir``::
 
 A cell file is written under a temporary name and renamed, so it either exists
 complete or not at all: a cell counts as finished exactly when its file
-exists (and its embedded id and seed match the plan). Killing a worker or the
+exists (and its embedded id, seed, sweep fingerprint and code version match
+the plan and this process). Killing a worker or the
 driver loses only the cells in flight.
 """
 
@@ -58,6 +59,7 @@ class SweepStore:
     def manifest(self) -> dict[str, Any]:
         """The manifest document of this sweep."""
         from simtrial import __version__
+        from simtrial._provenance import code_version
 
         return {
             "format": _FORMAT,
@@ -68,6 +70,7 @@ class SweepStore:
             "axes": {a: list(self.spec.sweep.axis_values(a)) for a in self.spec.axes},
             "fixed": dict(self.spec.sweep.fixed),
             "simtrial_version": __version__,
+            "code_version": code_version(),
             "n_cells": len(self.spec.cells),
             "cells": [{"id": c.id, "seed": c.seed, "values": c.as_dict()} for c in self.spec.cells],
         }
@@ -99,6 +102,7 @@ class SweepStore:
                     "--resume",
                     f"{self.out_dir} holds a different sweep (its config, axes or seed differ); choose another --out",
                 )
+            self._check_code(old)
         else:
             self.cells_dir.mkdir(parents=True, exist_ok=True)
             write_json(self.manifest_path, self.manifest())
@@ -106,6 +110,20 @@ class SweepStore:
         # Temporary files of writes interrupted by a kill; their cells are simply recomputed.
         for tmp in self.cells_dir.glob(".*.tmp"):
             tmp.unlink(missing_ok=True)
+
+    def _check_code(self, old: dict[str, Any]) -> None:
+        """Refuse to resume a sweep begun by other code: its cells and new ones could differ."""
+        from simtrial import __version__
+        from simtrial._provenance import code_version
+
+        theirs = old.get("code_version") or old.get("simtrial_version")
+        mine = code_version() if "code_version" in old else __version__
+        if theirs != mine:
+            raise ConfigError(
+                "--resume",
+                f"{self.out_dir} was begun by simtrial {theirs} and this is {mine}; finished cells and new ones "
+                "could differ, so finish it with that simtrial or choose another --out",
+            )
 
     def _lock(self) -> None:
         """Hold an exclusive lock on the directory while this sweep runs.
@@ -150,7 +168,12 @@ class SweepStore:
             info = json.loads(meta[_META_KEY])
         except Exception:  # an unreadable file is recomputed, never trusted
             return False
-        return info.get("id") == cell.id and info.get("seed") == cell.seed and info.get("identity") == cell.identity
+        from simtrial._provenance import code_version
+
+        # The sweep and the code too: a cell file left from another sweep or
+        # other code (a lost manifest) is recomputed, not mixed in.
+        return (info.get("id") == cell.id and info.get("seed") == cell.seed and info.get("identity") == cell.identity
+                and info.get("fingerprint") == self.spec.fingerprint and info.get("code_version") == code_version())
 
     def cell_frame(self, cell: Cell, frame: pd.DataFrame) -> pd.DataFrame:
         """The cell's rows of the sweep table from ``SimulationResult.to_frame()`` output."""
@@ -169,12 +192,14 @@ class SweepStore:
         import pyarrow as pa
         import pyarrow.parquet as pq
 
+        from simtrial._provenance import code_version
         from simtrial.io import atomic_write
 
         table = pa.Table.from_pandas(frame, preserve_index=False)
         meta = dict(table.schema.metadata or {})
         meta[_META_KEY] = json.dumps(
-            {"id": cell.id, "identity": cell.identity, "seed": cell.seed, "finished_at": time.time(), **info},
+            {"id": cell.id, "identity": cell.identity, "seed": cell.seed, "fingerprint": self.spec.fingerprint,
+             "code_version": code_version(), "finished_at": time.time(), **info},
             default=str,
         ).encode("utf-8")
         table = table.replace_schema_metadata(meta)

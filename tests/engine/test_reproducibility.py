@@ -67,3 +67,40 @@ def test_save_and_load_round_trip(tmp_path, seed):
     # The saved config is loadable and resolves to the same model.
     again = load_config(tmp_path / "config.yaml")
     assert again == cfg
+
+
+def test_a_folder_reused_by_another_run_never_mixes_the_two(tmp_path, seed):
+    import json
+    import shutil
+
+    from simtrial.errors import ConfigError
+
+    cfg = load_config("benchmarks/reference.yaml")
+    first = simulate(cfg, n_sim=2000, seed=seed, replicates=True)
+    second = simulate(cfg, n_sim=3000, seed=seed + 1)
+    save_run(first, tmp_path / "a")
+    # A kill after the new run's result.json but before the earlier replicates
+    # are removed: load_run must not pass them off as the new run's.
+    shutil.copytree(tmp_path / "a", tmp_path / "killed")
+    (tmp_path / "a" / ".replicates.parquet.x1y2.tmp").write_bytes(b"half a file")  # an interrupted write
+    save_run(second, tmp_path / "a")
+    assert not (tmp_path / "a" / "replicates.parquet").exists()
+    assert not list((tmp_path / "a").glob(".*.tmp"))
+    shutil.copy(tmp_path / "a" / "result.json", tmp_path / "killed" / "result.json")
+    for folder in ("a", "killed"):
+        back = load_run(tmp_path / folder)
+        assert back.seed == seed + 1 and back.n_sim == 3000 and back.replicates is None
+        _frames_equal(second, back)
+    # A kill after the new replicates but before the new result.json: the
+    # earlier result.json names other replicates, and load_run says so.
+    third = simulate(cfg, n_sim=1000, seed=seed + 2, replicates=True)
+    save_run(first, tmp_path / "b")
+    save_run(third, tmp_path / "c")
+    shutil.copy(tmp_path / "c" / "replicates.parquet", tmp_path / "b" / "replicates.parquet")
+    with pytest.raises(ConfigError, match="is not the file written with"):
+        load_run(tmp_path / "b")
+    # Folders written before result.json named its files still load.
+    legacy = json.loads((tmp_path / "c" / "result.json").read_text())
+    del legacy["files"]
+    (tmp_path / "c" / "result.json").write_text(json.dumps(legacy))
+    pd.testing.assert_frame_equal(load_run(tmp_path / "c").replicates, third.replicates)

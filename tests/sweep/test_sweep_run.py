@@ -120,6 +120,35 @@ def test_resume_refuses_a_different_sweep(spec, make_spec, tmp_path):
     assert info.value.key == "--resume"
 
 
+def test_resume_refuses_a_sweep_begun_by_other_code(spec, tmp_path):
+    import json
+
+    out = tmp_path / "o"
+    with pytest.raises(_Killed):
+        run_sweep(spec, out, progress=lambda f, t: (_ for _ in ()).throw(_Killed) if f == 2 else None)
+    manifest = json.loads((out / "manifest.json").read_text())
+    manifest["code_version"] = "0.0.1 (source 000000000000)"
+    (out / "manifest.json").write_text(json.dumps(manifest))
+    with pytest.raises(ConfigError, match=r"begun by simtrial 0\.0\.1 \(source 000000000000\) and this is") as info:
+        run_sweep(spec, out, resume=True)
+    assert info.value.key == "--resume"
+
+
+def test_cells_of_another_sweep_are_recomputed_not_mixed_in(spec, make_spec, serial, tmp_path):
+    # Cells left in a folder whose manifest was lost: the same cells (ids,
+    # seeds) of a sweep with another replicate count must not be reused.
+    import shutil
+
+    other = load_sweep(make_spec({"axes": AXES, "fixed": {"simulation.n_sim": 500}}, name="other.yaml"))
+    assert [c.id for c in other.cells] == [c.id for c in spec.cells] and other.fingerprint != spec.fingerprint
+    out = tmp_path / "lost"
+    shutil.copytree(tmp_path / "serial", out)
+    (out / "manifest.json").unlink()
+    resumed = run_sweep(other, out, resume=True)
+    assert resumed.skipped == () and set(resumed.computed) == {c.id for c in other.cells}
+    assert_frame_equal(resumed.table, run_sweep(other, tmp_path / "fresh").table, check_exact=True)
+
+
 def test_a_cell_does_not_depend_on_the_rest_of_the_grid(make_spec, tmp_path):
     a = run_sweep(load_sweep(make_spec({"axes": {"scenarios.alt.p_response": [0.15, 0.25]}}, name="a.yaml")), tmp_path / "a")
     b = run_sweep(load_sweep(make_spec({"axes": {"scenarios.alt.p_response": [0.25, 0.35, 0.45]}}, name="b.yaml")), tmp_path / "b")
