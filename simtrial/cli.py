@@ -360,7 +360,7 @@ def sweep_cmd(
                 # The bar starts with the first report, after run_sweep has checked
                 # its options and --out: an error before that is one line, alone.
                 if "bar" not in drawn:
-                    drawn["bar"] = stack.enter_context(cell_progress(enabled=progress and not json_out))
+                    drawn["bar"] = stack.enter_context(cell_progress(enabled=progress))
                 drawn["bar"](finished, total)
 
             drawn: dict[str, Any] = {}
@@ -523,7 +523,7 @@ def size(
         check_output_dir(plot, "--plot")
     from rich.progress import Progress
 
-    with Progress(transient=True, disable=json_out or not progress, console=_stderr_console()) as bar:
+    with Progress(transient=True, disable=not progress, console=_stderr_console()) as bar:
         task = bar.add_task("follow-up", total=total_replicates(cfg.followup, n_sim))
         result = size_followup(cfg, seed=seed, threads=threads, n_sim=n_sim, progress=lambda k: bar.advance(task, k))
     if plot is not None:
