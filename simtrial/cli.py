@@ -80,7 +80,7 @@ def fail(message: str) -> None:
 
 
 def _os_error_message(exc: OSError) -> str:
-    """``cannot write PATH: reason`` for an OSError, on one line."""
+    """``cannot read or write PATH: reason`` for an OSError, on one line."""
     what = exc.strerror or type(exc).__name__
     if exc.filename is None:
         return f"{what}: {exc}" if exc.strerror is None else what
@@ -354,16 +354,7 @@ def sweep_cmd(
     out_dir = Path(out) if out else Path("results") / Path(spec).stem
     check_output_dir(out_dir, "--out")
     try:
-        with contextlib.ExitStack() as stack:
-
-            def bar(finished: int, total: int) -> None:
-                # The bar starts with the first report, after run_sweep has checked
-                # its options and --out: an error before that is one line, alone.
-                if "bar" not in drawn:
-                    drawn["bar"] = stack.enter_context(cell_progress(enabled=progress))
-                drawn["bar"](finished, total)
-
-            drawn: dict[str, Any] = {}
+        with cell_progress(enabled=progress) as bar:
             outcome = run_sweep(
                 sweep_spec, out_dir, n_jobs=n_jobs, backend=backend, scheduler=scheduler, resume=resume, progress=bar
             )
@@ -464,9 +455,7 @@ def report(
             except SimtrialError as exc:
                 fail(f"--spec: {exc}")
         sweep = load_finished_sweep(folder, spec=sweep_spec)
-        check_output_dir(out_dir, "--out")
-        with writing("--out"):
-            paths = write_sweep_report(sweep, out_dir)
+        write = functools.partial(write_sweep_report, sweep, out_dir)
     elif not (folder / "result.json").is_file():
         fail(f"results_dir: {folder} holds neither result.json nor manifest.json; {wanted}")
     elif spec is not None:
@@ -482,9 +471,10 @@ def report(
         except (KeyError, IndexError, TypeError, ValueError, AttributeError) as exc:
             fail(f"results_dir: {folder / 'result.json'} is not a result written by `simtrial run` "
                  f"({type(exc).__name__}: {exc}); rerun `simtrial run`")
-        check_output_dir(out_dir, "--out")
-        with writing("--out"):
-            paths = write_report(result, out_dir)
+        write = functools.partial(write_report, result, out_dir)
+    check_output_dir(out_dir, "--out")
+    with writing("--out"):
+        paths = write()
     if json_out:
         emit_json({k: str(v) for k, v in paths.items()})
     else:

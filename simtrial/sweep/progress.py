@@ -15,7 +15,9 @@ def cell_progress(*, enabled: bool = True, console: Any = None) -> Iterator[Any]
 
     The bar starts at the cells already finished (on resume), so its
     time-left estimate reflects only the cells computed in this run. It is
-    drawn on stderr, leaving stdout for tables and JSON.
+    drawn on stderr, leaving stdout for tables and JSON, from the first call
+    on: an error raised before then (``run_sweep`` checks its options and
+    directory first) is printed alone, not after an empty bar.
 
     Parameters
     ----------
@@ -52,9 +54,13 @@ def cell_progress(*, enabled: bool = True, console: Any = None) -> Iterator[Any]
 
     def update(finished: int, total: int) -> None:
         if "task" not in state:
+            bar.start()
             state["task"] = bar.add_task("sweep", total=total, completed=finished)
         else:
             bar.update(state["task"], completed=finished)
 
-    with bar:
+    try:
         yield update
+    finally:
+        if "task" in state:
+            bar.stop()
