@@ -106,6 +106,8 @@ def _json_default(obj: Any) -> Any:
 # ---------------------------------------------------------------------------
 
 RUN_FORMAT = 1
+# Files of a run folder besides result.json (see save_run).
+_RUN_FILES = ("replicates.parquet", "summary.csv", "config.yaml", "metadata.json")
 
 
 def save_run(result: Any, out_dir: str | os.PathLike[str]) -> Path:
@@ -164,10 +166,6 @@ def save_run(result: Any, out_dir: str | os.PathLike[str]) -> Path:
     if result.replicates is None:
         (out / "replicates.parquet").unlink(missing_ok=True)
     return out
-
-
-# Files of a run folder besides result.json (see save_run).
-_RUN_FILES = ("replicates.parquet", "summary.csv", "config.yaml", "metadata.json")
 
 
 def _digest(path: Path) -> str:
