@@ -21,7 +21,7 @@ is uncertain. Each variate starts from one draw:
   ceil(p 2**53)`` as a draw of its own would be;
 * a standard exponential (arrival gap, survival): the ziggurat of
   :func:`simtrial.engine._rng.exponential_of`, one draw and no logarithm in
-  about 98.9% of variates, more draws in the rest.
+  about 99.4% of variates, more draws in the rest.
 
 Two per-patient paths draw the same numbers and compute the same values:
 the general one and, for scenarios flagged lean by

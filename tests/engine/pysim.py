@@ -74,11 +74,11 @@ class Stream:
         return float(self.raw() >> 11) * (1.0 / 9007199254740992.0)
 
     def exponential(self) -> float:
-        """Standard exponential by the ziggurat: layer from bits 3-10, uniform from bits 11-63."""
+        """Standard exponential by the ziggurat: layer from the top 10 bits, uniform from bits 1-53."""
         while True:
             x = self.raw()
-            layer = (x >> 3) & 0xFF
-            u = x >> 11
+            layer = x >> 54
+            u = (x >> 1) & ((1 << 53) - 1)
             z = float(u) * _WE[layer]
             if u < _KE[layer]:
                 return z

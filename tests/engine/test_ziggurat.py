@@ -15,23 +15,24 @@ M53 = 2.0**53
 
 
 def _edges() -> np.ndarray:
-    """Right edges x_0..x_255 of the layers, from the tables' widths."""
+    """Right edges x_0..x_{L-1} of the layers, from the tables' widths."""
     return _rng.ZIG_WE * M53
 
 
 def test_layers_have_equal_area_and_match_the_density():
     x = _edges()
     f = _rng.ZIG_FE
-    v, r = _rng.ZIG_V, _rng.ZIG_R
-    assert x[255] == r
-    for i in range(1, 256):
+    v, r, n = _rng.ZIG_V, _rng.ZIG_R, _rng.ZIG_LAYERS
+    assert len(x) == len(f) == len(_rng.ZIG_KE) == n
+    assert x[n - 1] == r
+    for i in range(1, n):
         # fe is the density at the layer's right edge (fe[0] = f(0) = 1, the top).
         assert abs(f[i] - math.exp(-x[i])) <= 1e-15
     assert f[0] == 1.0
     # Every layer i >= 1 is a rectangle [0, x_i] x [f(x_i), f(x_{i-1})] of area V ...
-    for i in range(2, 256):
+    for i in range(2, n):
         assert abs(x[i] * (f[i - 1] - f[i]) - v) <= 1e-12 * v
-    # The top layer (reaching f(0) = 1) is what the 254-step recursion from R
+    # The top layer (reaching f(0) = 1) is what the recursion's L - 2 steps from R
     # leaves; with R and V given to about 17 digits and 1 - f(x_1) losing 4
     # bits to cancellation, its area is V to about 1e-12 only.
     assert abs(x[1] * (1.0 - f[1]) - v) <= 1e-11 * v
@@ -45,9 +46,11 @@ def test_acceptance_thresholds_are_the_inner_corners():
     ke = _rng.ZIG_KE
     assert ke[1] == 0  # the top layer has no inner rectangle
     assert ke[0] == int(_rng.ZIG_R / x[0] * M53)
-    for i in range(2, 256):
+    for i in range(2, _rng.ZIG_LAYERS):
         assert ke[i] == int(x[i - 1] / x[i] * M53)
         assert 0 < ke[i] < 2**53
+    # The share of variates accepted at once, as the module documents it.
+    assert round(float(np.mean(ke / M53)), 4) == 0.9936
 
 
 @njit(cache=True)
@@ -87,9 +90,9 @@ def test_distribution_and_draw_count(seed):
     p_tail = math.exp(-_rng.ZIG_R)
     assert abs((values > _rng.ZIG_R).mean() - p_tail) <= 4.0 * math.sqrt(p_tail / n)
     # Draws: each attempt uses one number and one more on a rare path; attempts
-    # are geometric with success 1 / (256 V), the ziggurat's area being 256 V.
+    # are geometric with success 1 / (L V), the ziggurat's area being L V.
     p_slow = 1.0 - float(np.mean(_rng.ZIG_KE / M53))
-    expected = 256.0 * _rng.ZIG_V * (1.0 + p_slow)
+    expected = _rng.ZIG_LAYERS * _rng.ZIG_V * (1.0 + p_slow)
     assert abs(draws.mean() - expected) <= 4.0 * draws.std() / math.sqrt(n)
     assert draws.min() == 1
 
