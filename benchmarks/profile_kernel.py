@@ -53,9 +53,6 @@ from simtrial.engine._rng import next_double, next_exponential, seed_stream  # n
 _PATCHES = [
     ("- accrual histogram (per patient)",
      r"(?m)^( +)accr\[_time_bin\(enroll, inv_width, n_tb\)\] \+= 1\n", ""),
-    ("- per-record sums and sums of squares (per trial)",
-     r"(?m)^( +)for j in range\(NREC\):\n\1 +s\[j\] \+= rec\[j\]\n\1 +s2\[j\] \+= rec\[j\] \* rec\[j\]\n",
-     r"\1s[0] += rec[0]\n"),
     ("  diagnostic: ... and the ziggurat's rare paths (not the model)",
      r"from simtrial\.engine\._rng import exponential_of, ",
      "from _zig_fast import exponential_of\nfrom simtrial.engine._rng import "),
@@ -64,13 +61,13 @@ _PATCHES = [
 # Diagnostic only: the ziggurat's common path for every variate, so not an
 # exponential distribution; shows what the rare-path branch costs.
 _ZIG_FAST = """
-import numpy as np
 from numba import njit
-from simtrial.engine._rng import ZIG_WE
+from simtrial.engine._rng import ZIG_WE, _layer_uniform
 
 @njit(inline="always")
 def exponential_of(x, s0, s1):
-    return float(np.int64(x >> np.uint64(11))) * ZIG_WE[np.int64((x >> np.uint64(3)) & np.uint64(255))], s0, s1
+    idx, u = _layer_uniform(x)
+    return float(u) * ZIG_WE[idx], s0, s1
 """
 
 

@@ -108,6 +108,10 @@ _NST = 4
 _LINEAR_MAX = 16
 # Rows of the course table (see _fill_course).
 C_KNOWN, C_DOSE, C_CODE = range(3)
+# Rows of a chunk's integer histograms (see _run_block), and the outcome flags' values.
+_H_FLAGS, _H_RESPONSES, _H_X1, _H_DEATHS = range(4)
+_N_HIST = 4
+_N_FLAGS = 16
 
 
 def make_scratch(packed):
@@ -586,14 +590,42 @@ def simulate_replicate(state, fpar, ipar, rate_end, rate_val, rate_inv, dose_lev
     lean = ipar[I_LEAN] == 1
     if lean:
         _fill_course(course, _patient_consts(fpar, ipar, dose_lev))
-    return _replicate(state, fpar, ipar, rate_end, rate_val, rate_inv, dose_lev, admin_cum, stop_x, tox_thr,
-                      tox_mode, wd_thr, pend, pat, course, rec, lean, po)
+    out = _replicate(state, fpar, ipar, rate_end, rate_val, rate_inv, dose_lev, admin_cum, stop_x, tox_thr,
+                     tox_mode, wd_thr, pend, pat, course, lean, po)
+    _write_record(rec, out)
+    return out[1]
+
+
+@njit(cache=True, inline="always")
+def _write_record(rec, out):
+    """Write a replicate's outcome ``out`` (see :func:`_replicate`) into the record ``rec`` (``REC_FIELDS``)."""
+    flags, n_enr, n_eval, resp, end, n_toxpat, n_died, rdi_sum, dose_sum, x1, a1 = out
+    rec[R_PROMISING] = flags & 1
+    rec[R_FUTILE] = (flags >> 1) & 1
+    rec[R_TOXSTOP] = (flags >> 2) & 1
+    rec[R_CAPSTOP] = (flags >> 3) & 1
+    rec[R_ENROLLED] = n_enr
+    rec[R_EVALUABLE] = n_eval
+    rec[R_RESPONSES] = resp
+    rec[R_DURATION] = end
+    rec[R_TOXPAT] = n_toxpat
+    rec[R_DEATHS] = n_died
+    rec[R_RDI_SUM] = rdi_sum
+    rec[R_DOSE_SUM] = dose_sum
+    rec[R_X1] = x1
+    rec[R_STAGE1] = a1
 
 
 @njit(cache=True, inline="always")
 def _replicate(state, fpar, ipar, rate_end, rate_val, rate_inv, dose_lev, admin_cum, stop_x, tox_thr, tox_mode,
-               wd_thr, pend, pat, course, rec, lean, po):
+               wd_thr, pend, pat, course, lean, po):
     """The body of :func:`simulate_replicate`, inlined where replicates are looped over.
+
+    Returns the trial's outcome as values, not through memory: ``(flags,
+    enrolled, evaluable, responses, duration, toxic patients, deaths, RDI
+    sum, dose sum, stage-1 responses, stage-1 analysis time)``, ``flags``
+    having bit 0 for a promising trial, bit 1 futile, bit 2 stopped for
+    toxicity and bit 3 accrual closed (see :func:`_write_record`).
 
     ``lean`` selects :func:`_stage_lean` (only valid when ``ipar[I_LEAN]``,
     with ``course`` filled by :func:`_fill_course`);
@@ -615,10 +647,10 @@ def _replicate(state, fpar, ipar, rate_end, rate_val, rate_inv, dose_lev, admin_
     r = ipar[I_R]
     pause = ipar[I_PAUSE] == 1
     rate_inv0 = rate_inv[0]
-    promising = 0.0
-    futile = 0.0
-    toxstop = 0.0
-    capstop = 0.0
+    promising = 0
+    futile = 0
+    toxstop = 0
+    capstop = 0
     x2 = 0
 
     # Two passes through one call site, so the stage loop is inlined once.
@@ -645,15 +677,15 @@ def _replicate(state, fpar, ipar, rate_end, rate_val, rate_inv, dose_lev, admin_
             x1 = x
             end = a1
             if tox_time <= a1:
-                toxstop = 1.0
+                toxstop = 1
                 end = tox_time
                 break
             if incomplete:
-                capstop = 1.0
+                capstop = 1
                 break
             fut = x1 <= r1
             if pause and fut:
-                futile = 1.0
+                futile = 1
                 break
             # Without a pause, stage 2 accrues from the last stage-1 enrolment;
             # after a futility stop only patients who arrived before the
@@ -665,85 +697,108 @@ def _replicate(state, fpar, ipar, rate_end, rate_val, rate_inv, dose_lev, admin_
             a2 = analysis if analysis > a1 else a1
             if fut:
                 if tox_time <= a1:
-                    toxstop = 1.0
+                    toxstop = 1
                     end = tox_time
                 else:
-                    futile = 1.0
+                    futile = 1
             elif tox_time <= a2:
-                toxstop = 1.0
+                toxstop = 1
                 end = tox_time
             else:
                 x2 = x
                 end = a2
                 if incomplete:
-                    capstop = 1.0
+                    capstop = 1
                 if x1 + x2 > r:
-                    promising = 1.0
+                    promising = 1
     state[0] = s0
     state[1] = s1
     n_enr, _, n_eval, n_toxpat, n_died, rdi_sum, dose_sum, _, _ = tot
-    rec[R_PROMISING] = promising
-    rec[R_FUTILE] = futile
-    rec[R_TOXSTOP] = toxstop
-    rec[R_CAPSTOP] = capstop
-    rec[R_ENROLLED] = n_enr
-    rec[R_EVALUABLE] = n_eval
-    rec[R_RESPONSES] = x1 + x2
-    rec[R_DURATION] = end
-    rec[R_TOXPAT] = n_toxpat
-    rec[R_DEATHS] = n_died
-    rec[R_RDI_SUM] = rdi_sum
-    rec[R_DOSE_SUM] = dose_sum
-    rec[R_X1] = x1
-    rec[R_STAGE1] = a1
-    return n_enr
+    flags = promising + 2 * futile + 4 * toxstop + 8 * capstop
+    return flags, n_enr, n_eval, x1 + x2, end, n_toxpat, n_died, rdi_sum, dose_sum, x1, a1
 
 
 @njit(cache=True, inline="always")
 def _block_loop(key, lo, hi, ci, fpar, ipar, rate_end, rate_val, rate_inv, dose_lev, admin_cum, stop_x, tox_thr,
-                tox_mode, wd_thr, state, pend, pat, course, rec, s, s2, counts, po, store, recs, lean):
+                tox_mode, wd_thr, state, pend, pat, course, counts, po, store, recs, lean):
     """The loop of :func:`_run_block` over its replicates, for one value of the constant ``lean``.
 
-    ``counts`` is ``(enr_counts, eval_counts, tox_counts, dur_hist)`` and
-    ``po`` the per-patient histograms (see :func:`_record_patient`).
-    Returns ``(cross0, cross1, patients)``: the two cross-product sums and
-    the number of patients (first counted in the full-intensity RDI bin, see
-    :func:`_record_patient`).
+    ``counts`` is ``(enr_counts, eval_counts, tox_counts, dur_hist, ih)``
+    (row ``ci`` of the first four; ``ih`` the chunk's other integer
+    histograms, see :func:`_run_block`) and ``po`` the per-patient
+    histograms (see :func:`_record_patient`). Every integer outcome is
+    counted by value; only the four float ones are summed here.
+
+    Returns
+    -------
+    tuple
+        ``(sums, sums of squares, cross0, cross1, patients)``: the first two
+        for the float outcomes (duration, stage-1 time, RDI sum, dose sum),
+        then the two cross-product sums and the number of patients (first
+        counted in the full-intensity RDI bin, see :func:`_record_patient`).
     """
-    enr_counts, eval_counts, tox_counts, dur_hist = counts
+    enr_counts, eval_counts, tox_counts, dur_hist, ih = counts
     n_tb = ipar[I_N_TIME_BINS]
     inv_width = fpar[F_INV_BIN_WIDTH]
-    cr0 = 0.0
-    cr1 = 0.0
+    # Float totals in registers, in replicate order, as before any chunking.
+    sd = sd2 = sa = sa2 = sr = sr2 = so = so2 = cr0 = cr1 = 0.0
     full = 0
     for rep in range(lo, hi):
         seed_stream(state, key, rep)
-        n = _replicate(state, fpar, ipar, rate_end, rate_val, rate_inv, dose_lev, admin_cum, stop_x, tox_thr,
-                       tox_mode, wd_thr, pend, pat, course, rec, lean, po)
-        for j in range(NREC):
-            s[j] += rec[j]
-            s2[j] += rec[j] * rec[j]
-        cr0 += rec[R_RDI_SUM] * rec[R_ENROLLED]
-        cr1 += rec[R_DOSE_SUM] * rec[R_ENROLLED]
+        out = _replicate(state, fpar, ipar, rate_end, rate_val, rate_inv, dose_lev, admin_cum, stop_x, tox_thr,
+                         tox_mode, wd_thr, pend, pat, course, lean, po)
+        flags, n, n_eval, resp, end, n_toxpat, n_died, rdi_sum, dose_sum, x1, a1 = out
+        sd += end
+        sd2 += end * end
+        sa += a1
+        sa2 += a1 * a1
+        sr += rdi_sum
+        sr2 += rdi_sum * rdi_sum
+        so += dose_sum
+        so2 += dose_sum * dose_sum
+        cr0 += rdi_sum * n
+        cr1 += dose_sum * n
         enr_counts[ci, n] += 1
-        eval_counts[ci, np.int64(rec[R_EVALUABLE])] += 1
-        tox_counts[ci, np.int64(rec[R_TOXPAT])] += 1
-        dur_hist[ci, _time_bin(rec[R_DURATION], inv_width, n_tb)] += 1
+        eval_counts[ci, n_eval] += 1
+        tox_counts[ci, n_toxpat] += 1
+        ih[_H_FLAGS, flags] += 1
+        ih[_H_RESPONSES, resp] += 1
+        ih[_H_X1, x1] += 1
+        ih[_H_DEATHS, n_died] += 1
+        dur_hist[ci, _time_bin(end, inv_width, n_tb)] += 1
         full += n
         if store:
-            for j in range(NREC):
-                recs[rep, j] = rec[j]
-    return cr0, cr1, full
+            _write_record(recs[rep], out)
+    return (sd, sa, sr, so), (sd2, sa2, sr2, so2), cr0, cr1, full
+
+
+@njit(cache=True, inline="always")
+def _count_moments(sums, sumsq, ci, j, h):
+    """Sum and sum of squares of an integer outcome, from ``h``, its count by value, into column ``j``.
+
+    Integer arithmetic, so exactly the float sums of the values (below 2**53).
+    """
+    a = 0
+    b = 0
+    for v in range(h.shape[0]):
+        a += v * h[v]
+        b += v * v * h[v]
+    sums[ci, j] = a
+    sumsq[ci, j] = b
 
 
 @njit(cache=True, _nrt=False)
 def _run_block(key, lo, hi, ci, fpar, ipar, rate_end, rate_val, rate_inv, dose_lev, admin_cum, stop_x, tox_thr,
-               tox_mode, wd_thr, state, pend, pat, course, rec, s, s2, sums, sumsq, cross, enr_counts, eval_counts,
+               tox_mode, wd_thr, state, pend, pat, course, ih, sums, sumsq, cross, enr_counts, eval_counts,
                tox_counts, dur_hist, accr_hist, rdi_hist, store, recs):
     """Replicates ``lo .. hi - 1`` into row ``ci`` of the per-chunk outputs (see :func:`run_chunks`).
 
-    ``state``, ``pend``, ``pat``, ``course``, ``rec``, ``s`` and ``s2``
-    (float64[NREC], zeroed) are the chunk's scratch. Compiled without reference counting:
+    ``state``, ``pend``, ``pat``, ``course`` and ``ih`` (int64[4, >= max(max_enrolled + 1, 16)])
+    are the chunk's scratch. Integer outcomes are counted by value (enrolled,
+    evaluable and toxic patients into the output histograms; the outcome
+    flags, responses, stage-1 responses and deaths into the rows of ``ih``)
+    and their sums and sums of squares formed from the counts at the end:
+    no float reduction per replicate for them. Compiled without reference counting:
     it only reads and writes arrays its caller owns, and counting every
     array at every inlined call would cost more than the trial itself.
     """
@@ -756,23 +811,37 @@ def _run_block(key, lo, hi, ci, fpar, ipar, rate_end, rate_val, rate_inv, dose_l
     dur_hist[ci, :] = 0
     accr[:] = 0
     rdih[:] = 0
+    ih[:, :] = 0
     # Two copies of the loop, each compiled for its path (the lean one has
     # none of the general path's code).
-    counts = (enr_counts, eval_counts, tox_counts, dur_hist)
+    counts = (enr_counts, eval_counts, tox_counts, dur_hist, ih)
     po = (True, accr, rdih, fpar[F_INV_BIN_WIDTH], ipar[I_N_TIME_BINS], ipar[I_N_RDI_BINS])
     if ipar[I_LEAN] == 1:
         _fill_course(course, _patient_consts(fpar, ipar, dose_lev))
-        cr0, cr1, full = _block_loop(key, lo, hi, ci, fpar, ipar, rate_end, rate_val, rate_inv, dose_lev, admin_cum,
-                                     stop_x, tox_thr, tox_mode, wd_thr, state, pend, pat, course, rec, s, s2, counts,
-                                     po, store, recs, True)
+        fs, fs2, cr0, cr1, full = _block_loop(key, lo, hi, ci, fpar, ipar, rate_end, rate_val, rate_inv, dose_lev,
+                                              admin_cum, stop_x, tox_thr, tox_mode, wd_thr, state, pend, pat, course,
+                                              counts, po, store, recs, True)
     else:
-        cr0, cr1, full = _block_loop(key, lo, hi, ci, fpar, ipar, rate_end, rate_val, rate_inv, dose_lev, admin_cum,
-                                     stop_x, tox_thr, tox_mode, wd_thr, state, pend, pat, course, rec, s, s2, counts,
-                                     po, store, recs, False)
+        fs, fs2, cr0, cr1, full = _block_loop(key, lo, hi, ci, fpar, ipar, rate_end, rate_val, rate_inv, dose_lev,
+                                              admin_cum, stop_x, tox_thr, tox_mode, wd_thr, state, pend, pat, course,
+                                              counts, po, store, recs, False)
     rdih[ipar[I_N_RDI_BINS] - 1] += full
-    for j in range(NREC):
-        sums[ci, j] = s[j]
-        sumsq[ci, j] = s2[j]
+    for k, j in enumerate((R_DURATION, R_STAGE1, R_RDI_SUM, R_DOSE_SUM)):
+        sums[ci, j] = fs[k]
+        sumsq[ci, j] = fs2[k]
+    _count_moments(sums, sumsq, ci, R_ENROLLED, enr_counts[ci])
+    _count_moments(sums, sumsq, ci, R_EVALUABLE, eval_counts[ci])
+    _count_moments(sums, sumsq, ci, R_TOXPAT, tox_counts[ci])
+    _count_moments(sums, sumsq, ci, R_RESPONSES, ih[_H_RESPONSES])
+    _count_moments(sums, sumsq, ci, R_X1, ih[_H_X1])
+    _count_moments(sums, sumsq, ci, R_DEATHS, ih[_H_DEATHS])
+    # A 0/1 outcome's sum of squares is its sum.
+    for bit, j in enumerate((R_PROMISING, R_FUTILE, R_TOXSTOP, R_CAPSTOP)):
+        c = 0
+        for f in range(_N_FLAGS):
+            c += ih[_H_FLAGS, f] * ((f >> bit) & 1)
+        sums[ci, j] = c
+        sumsq[ci, j] = c
     cross[ci, 0] = cr0
     cross[ci, 1] = cr1
 
@@ -813,13 +882,11 @@ def run_chunks(key, first_chunk, n_chunks, chunk_size, n_sim, fpar, ipar, rate_e
         pend = np.empty(max_enr + 1, dtype=np.float64)
         pat = np.empty((max_enr + 1, NPAT), dtype=np.float64)
         course = _course_scratch(ipar)
-        rec = np.empty(NREC, dtype=np.float64)
-        s = np.zeros(NREC, dtype=np.float64)
-        s2 = np.zeros(NREC, dtype=np.float64)
+        ih = np.empty((_N_HIST, max(max_enr + 1, _N_FLAGS)), dtype=np.int64)
         lo = (first_chunk + ci) * chunk_size
         hi = min(lo + chunk_size, n_sim)
         _run_block(key, lo, hi, ci, fpar, ipar, rate_end, rate_val, rate_inv, dose_lev, admin_cum, stop_x,
-                   tox_thr, tox_mode, wd_thr, state, pend, pat, course, rec, s, s2, sums, sumsq, cross, enr_counts,
+                   tox_thr, tox_mode, wd_thr, state, pend, pat, course, ih, sums, sumsq, cross, enr_counts,
                    eval_counts, tox_counts, dur_hist, accr_hist, rdi_hist, store, recs)
 
 
