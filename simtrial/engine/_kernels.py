@@ -740,7 +740,7 @@ def _block_loop(key, lo, hi, ci, fpar, ipar, rate_end, rate_val, rate_inv, dose_
     enr_counts, eval_counts, tox_counts, dur_hist, ih = counts
     n_tb = ipar[I_N_TIME_BINS]
     inv_width = fpar[F_INV_BIN_WIDTH]
-    # Float totals in registers, in replicate order, as before any chunking.
+    # Float totals in registers, added in replicate order (the order fixes their last digits).
     sd = sd2 = sa = sa2 = sr = sr2 = so = so2 = cr0 = cr1 = 0.0
     full = 0
     for rep in range(lo, hi):
