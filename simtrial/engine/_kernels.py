@@ -108,10 +108,13 @@ _NST = 4
 _LINEAR_MAX = 16
 # Rows of the course table (see _fill_course).
 C_KNOWN, C_DOSE, C_CODE = range(3)
-# Rows of a chunk's integer histograms (see _run_block), and the outcome flags' values.
+# Rows of a chunk's integer histograms (see _run_block).
 _H_FLAGS, _H_RESPONSES, _H_X1, _H_DEATHS = range(4)
 _N_HIST = 4
-_N_FLAGS = 16
+# The 0/1 outcomes packed into a trial's flags, bit k for _FLAG_FIELDS[k]
+# (see _replicate), and the number of distinct flag values.
+_FLAG_FIELDS = (R_PROMISING, R_FUTILE, R_TOXSTOP, R_CAPSTOP)
+_N_FLAGS = 1 << len(_FLAG_FIELDS)
 
 
 def make_scratch(packed):
@@ -600,10 +603,8 @@ def simulate_replicate(state, fpar, ipar, rate_end, rate_val, rate_inv, dose_lev
 def _write_record(rec, out):
     """Write a replicate's outcome ``out`` (see :func:`_replicate`) into the record ``rec`` (``REC_FIELDS``)."""
     flags, n_enr, n_eval, resp, end, n_toxpat, n_died, rdi_sum, dose_sum, x1, a1 = out
-    rec[R_PROMISING] = flags & 1
-    rec[R_FUTILE] = (flags >> 1) & 1
-    rec[R_TOXSTOP] = (flags >> 2) & 1
-    rec[R_CAPSTOP] = (flags >> 3) & 1
+    for bit, j in enumerate(_FLAG_FIELDS):
+        rec[j] = (flags >> bit) & 1
     rec[R_ENROLLED] = n_enr
     rec[R_EVALUABLE] = n_eval
     rec[R_RESPONSES] = resp
@@ -625,7 +626,7 @@ def _replicate(state, fpar, ipar, rate_end, rate_val, rate_inv, dose_lev, admin_
     enrolled, evaluable, responses, duration, toxic patients, deaths, RDI
     sum, dose sum, stage-1 responses, stage-1 analysis time)``, ``flags``
     having bit 0 for a promising trial, bit 1 futile, bit 2 stopped for
-    toxicity and bit 3 accrual closed (see :func:`_write_record`).
+    toxicity and bit 3 accrual closed (``_FLAG_FIELDS``).
 
     ``lean`` selects :func:`_stage_lean` (only valid when ``ipar[I_LEAN]``,
     with ``course`` filled by :func:`_fill_course`);
@@ -714,7 +715,7 @@ def _replicate(state, fpar, ipar, rate_end, rate_val, rate_inv, dose_lev, admin_
     state[0] = s0
     state[1] = s1
     n_enr, _, n_eval, n_toxpat, n_died, rdi_sum, dose_sum, _, _ = tot
-    flags = promising + 2 * futile + 4 * toxstop + 8 * capstop
+    flags = promising | futile << 1 | toxstop << 2 | capstop << 3  # bits in _FLAG_FIELDS' order
     return flags, n_enr, n_eval, x1 + x2, end, n_toxpat, n_died, rdi_sum, dose_sum, x1, a1
 
 
@@ -836,7 +837,7 @@ def _run_block(key, lo, hi, ci, fpar, ipar, rate_end, rate_val, rate_inv, dose_l
     _count_moments(sums, sumsq, ci, R_X1, ih[_H_X1])
     _count_moments(sums, sumsq, ci, R_DEATHS, ih[_H_DEATHS])
     # A 0/1 outcome's sum of squares is its sum.
-    for bit, j in enumerate((R_PROMISING, R_FUTILE, R_TOXSTOP, R_CAPSTOP)):
+    for bit, j in enumerate(_FLAG_FIELDS):
         c = 0
         for f in range(_N_FLAGS):
             c += ih[_H_FLAGS, f] * ((f >> bit) & 1)

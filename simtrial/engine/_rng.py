@@ -66,13 +66,17 @@ _TWO_M53 = 1.0 / 9007199254740992.0  # 2**-53
 
 # The ziggurat for the standard exponential (Marsaglia and Tsang 2000) with
 # ZIG_LAYERS layers: the right edge R of the base strip and the layers' common
-# area V = f(R) (R + 1), R solved (to 40 digits) so that the recursion of
-# _ziggurat_tables from R closes at the density's top, f(0) = 1.
+# area V = f(R) (R + 1), R solved in 50-digit arithmetic so that the recursion
+# of _ziggurat_tables from R closes at the density's top, f(0) = 1 (R and V
+# hold for 1024 layers only; tests/engine/test_ziggurat.py checks the closure).
 ZIG_LAYERS = 1024
 ZIG_R = 9.2561645442655436866975
 ZIG_V = 9.7967899066202091683633e-4
-_LAYER_SHIFT = np.uint64(54)  # 64 - log2(ZIG_LAYERS)
-_UNIFORM_SHIFT = np.uint64(10)  # then >> 11: bits 1-53
+_LAYER_BITS = ZIG_LAYERS.bit_length() - 1
+# The layer is the output's top _LAYER_BITS bits; shifting them out and the
+# result right by 11 leaves the 53 bits below them (bits 1-53 for 10 bits).
+_LAYER_SHIFT = np.uint64(64 - _LAYER_BITS)
+_UNIFORM_SHIFT = np.uint64(_LAYER_BITS)
 
 
 def _ziggurat_tables() -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -222,7 +226,7 @@ def next_double(state):
 
 @njit(cache=True, inline="always")
 def _layer_uniform(x):
-    """The ziggurat's layer (top 10 bits of output ``x``) and 53-bit uniform (bits 1-53)."""
+    """The ziggurat's layer (the top bits of output ``x``) and the 53-bit uniform below them."""
     return np.int64(x >> _LAYER_SHIFT), np.int64((x << _UNIFORM_SHIFT) >> _S11)
 
 
