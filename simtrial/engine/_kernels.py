@@ -76,6 +76,7 @@ from simtrial.engine.pack import (
     I_TOX_EVERY,
     I_TOX_WINDOW,
     I_WD_MODE,
+    LEAN_PACK_BITS,
     MODE_DRAW,
     NPAT,
     NREC,
@@ -106,8 +107,19 @@ _NACC = 9
 _NST = 4
 # Above this many cycles an ambiguous guide bucket is searched by bisection.
 _LINEAR_MAX = 16
-# Rows of the course table (see _fill_course).
+# Slots of a category's entry in the course table (see _fill_course), and the
+# entry's stride: a power of two, so an entry's offset is one shift.
 C_KNOWN, C_DOSE, C_CODE = range(3)
+_COURSE_STRIDE = 4
+_U_STRIDE = np.uint64(_COURSE_STRIDE)
+_U_KNOWN = np.uint64(C_KNOWN)
+_U_DOSE = np.uint64(C_DOSE)
+_U_CODE = np.uint64(C_CODE)
+# A lean patient's counts packed into one double (see _fill_course): evaluable,
+# toxic and counted responder in fields of LEAN_PACK_BITS bits, lowest first.
+_PACK_MASK = (1 << LEAN_PACK_BITS) - 1
+_TOX_ONE = float(1 << LEAN_PACK_BITS)
+_RESP_ONE = float(1 << (2 * LEAN_PACK_BITS))
 # Rows of a chunk's integer histograms (see _run_block).
 _H_FLAGS, _H_RESPONSES, _H_X1, _H_DEATHS = range(4)
 _N_HIST = 4
@@ -131,7 +143,7 @@ def make_scratch(packed):
 @njit(cache=True, inline="always")
 def _course_scratch(ipar):
     """An empty course table (see :func:`_fill_course`)."""
-    return np.empty((3, 2 * ipar[I_MAX_CYCLES] + 3))
+    return np.empty(_COURSE_STRIDE * (2 * ipar[I_MAX_CYCLES] + 3))
 
 
 @njit(cache=True, inline="always")
@@ -147,7 +159,8 @@ def _first_index(u, thr, row, max_c):
     b = u >> GUIDE_SHIFT
     g = thr[row, EV_GUIDE + b]
     if not unlikely(g < 0):
-        return g + (u >= thr[row, EV_SPLIT + b])
+        # Both are non-negative; compared unsigned, the count is one subtract-with-borrow.
+        return g + np.int64(np.uint64(u) >= np.uint64(thr[row, EV_SPLIT + b]))
     if max_c <= _LINEAR_MAX:
         # Count the thresholds at or below u: no data-dependent branch, so no
         # mispredictions on the random cycle.
@@ -272,12 +285,19 @@ def _one_step_course(enroll, tox_at, withdraw, stop_c, cp):
 def _fill_course(course, cp):
     """Tabulate :func:`_one_step_course` by response category, for :func:`_stage_lean`.
 
-    Column ``c`` (1 .. 2 max_c + 2, see :func:`_response_category`) holds,
-    for a patient enrolled at time 0 who does not withdraw by a draw: the
-    time the outcome is known (an offset from enrolment), the dose
-    delivered, and ``evaluable + 2 * toxicity + 4 * counted response``.
-    Adding the offset to the enrolment time is the same floating-point
-    operation as the direct computation, so the table changes no result.
+    The entry of category ``c`` (1 .. 2 max_c + 2, see
+    :func:`_response_category`), at ``course[_COURSE_STRIDE * c + slot]``,
+    holds for a patient enrolled at time 0 who does not withdraw by a draw:
+    the time the outcome is known (``C_KNOWN``, an offset from enrolment),
+    the dose delivered (``C_DOSE``), and the patient's counts packed into
+    one double (``C_CODE``): ``evaluable + toxicity * 2**b + counted response
+    * 2**(2 b)``, ``b = LEAN_PACK_BITS``. A stage adds its patients' codes
+    in one register; the sum is exact (below 2**53) and its fields do not
+    overflow into each other, since a lean scenario enrols fewer than
+    ``2**b`` patients (:func:`simtrial.engine.pack._is_lean`). Entries are
+    contiguous, so a patient's three reads share one address. Adding the
+    offset to the enrolment time is the same floating-point operation as
+    the direct computation, so the table changes no result.
     """
     max_c = cp[1]
     withdraw = cp[6]
@@ -285,9 +305,10 @@ def _fill_course(course, cp):
     for c in range(1, 2 * max_c + 3):
         responder, tox_at = _category_outcome(c, max_c)
         ev, known, tox, _, _, dose = _one_step_course(0.0, tox_at, withdraw, stop_c, cp)
-        course[C_KNOWN, c] = known
-        course[C_DOSE, c] = dose
-        course[C_CODE, c] = ev + 2 * tox + 4 * (ev and responder)
+        o = _COURSE_STRIDE * c
+        course[o + C_KNOWN] = known
+        course[o + C_DOSE] = dose
+        course[o + C_CODE] = ev + _TOX_ONE * tox + _RESP_ONE * (ev and responder)
 
 
 @njit(cache=True, inline="always")
@@ -408,9 +429,13 @@ def _patient(s0, s1, enroll, cp, dose_lev, admin_cum, tox_thr, tox_mode, wd_thr)
 def _time_bin(t, inv_width, n_tb):
     """Bin of a time ``t >= 0`` in the fixed-width time histograms (``n_tb``: overflow).
 
-    Unsigned, so indexing needs no wraparound check.
+    Clamped before the conversion, in floating point, which keeps the
+    integer units free for the patient loop; unsigned, so indexing needs no
+    wraparound check.
     """
-    return min(np.uint64(t * inv_width), np.uint64(n_tb))
+    v = t * inv_width
+    last = float(n_tb)
+    return np.uint64(v if v < last else last)
 
 
 @njit(cache=True, inline="always")
@@ -527,12 +552,12 @@ def _stage_lean(s0, s1, stage_start, target, halt, clock, sp, cp, rate_inv0, tox
     cap = sp[0]
     max_c = cp[1]
     analysis = stage_start
-    xr = 0
     incomplete = False
     t = clock if clock > stage_start else stage_start
     # One test per arrival: past the accrual cap (incomplete, as the general
     # path checks the cap first) or past the overrun horizon.
     lim = cap if cap < halt else halt
+    codes = 0.0
     for _ in range(target):
         x, s0, s1 = step(s0, s1)
         e, s0, s1 = exponential_of(x, s0, s1)
@@ -543,18 +568,19 @@ def _stage_lean(s0, s1, stage_start, target, halt, clock, sp, cp, rate_inv0, tox
         t = a
         x, s0, s1 = step(s0, s1)
         # Unsigned, so the table reads need no wraparound check.
-        c = np.uint64(_response_category(u53_of(x), tox_thr, max_c))
-        known = a + course[C_KNOWN, c]
-        code = np.int64(course[C_CODE, c])
-        resp = code >> 2
-        _record_patient(po, pat, n_enr, a, np.inf, resp == 1, 1.0)
+        o = _U_STRIDE * np.uint64(_response_category(u53_of(x), tox_thr, max_c))
+        known = a + course[o + _U_KNOWN]
+        code = course[o + _U_CODE]
+        _record_patient(po, pat, n_enr, a, np.inf, code >= _RESP_ONE, 1.0)
         n_enr += 1
-        n_eval += code & 1
-        n_toxpat += (code >> 1) & 1
-        dose_sum += course[C_DOSE, c]
+        codes += code
+        dose_sum += course[o + _U_DOSE]
         if known > analysis:
             analysis = known
-        xr += resp
+    counts = np.int64(codes)
+    n_eval += counts & _PACK_MASK
+    n_toxpat += (counts >> LEAN_PACK_BITS) & _PACK_MASK
+    xr = counts >> (2 * LEAN_PACK_BITS)
     # Every RDI is 1: adding their count is the same exact sum of ones.
     rdi_sum += n_enr - tot[0]
     tot = (n_enr, tox_time, n_eval, n_toxpat, n_died, rdi_sum, dose_sum, n_wtox, wlatest)
@@ -759,13 +785,14 @@ def _block_loop(key, lo, hi, ci, fpar, ipar, rate_end, rate_val, rate_inv, dose_
         so2 += dose_sum * dose_sum
         cr0 += rdi_sum * n
         cr1 += dose_sum * n
-        enr_counts[ci, n] += 1
-        eval_counts[ci, n_eval] += 1
-        tox_counts[ci, n_toxpat] += 1
-        ih[_H_FLAGS, flags] += 1
-        ih[_H_RESPONSES, resp] += 1
-        ih[_H_X1, x1] += 1
-        ih[_H_DEATHS, n_died] += 1
+        # Unsigned indices: no wraparound test for negative ones.
+        enr_counts[ci, np.uint64(n)] += 1
+        eval_counts[ci, np.uint64(n_eval)] += 1
+        tox_counts[ci, np.uint64(n_toxpat)] += 1
+        ih[_H_FLAGS, np.uint64(flags)] += 1
+        ih[_H_RESPONSES, np.uint64(resp)] += 1
+        ih[_H_X1, np.uint64(x1)] += 1
+        ih[_H_DEATHS, np.uint64(n_died)] += 1
         dur_hist[ci, _time_bin(end, inv_width, n_tb)] += 1
         full += n
         if store:

@@ -106,6 +106,10 @@ PAT_ENROLL, PAT_DEATH, PAT_RESP, PAT_RDI = range(4)
 NPAT = 4
 
 N_TIME_BINS = 4000
+# The lean path packs a stage's evaluable, toxic and responder counts into
+# fields of this many bits of one double (see _kernels._fill_course), so it
+# takes scenarios of fewer than 2**LEAN_PACK_BITS patients (any real trial).
+LEAN_PACK_BITS = 17
 N_RDI_BINS = 50
 
 
@@ -321,7 +325,8 @@ def _is_lean(ipar: np.ndarray, tox_mode: np.ndarray, n_rate_pieces: int) -> bool
     draw, a single step of treatment (toxicity ends it, or there is one dose
     level or one allowed event), no toxicity stopping rule, and no
     replacement slot ever opened (replacement off, or every patient
-    evaluable by construction). It draws the same numbers and computes the
+    evaluable by construction), and fewer than ``2**LEAN_PACK_BITS``
+    patients. It draws the same numbers and computes the
     same values, so records are identical either way.
     """
     wd = int(ipar[I_WD_MODE])
@@ -338,6 +343,7 @@ def _is_lean(ipar: np.ndarray, tox_mode: np.ndarray, n_rate_pieces: int) -> bool
         and ipar[I_ONE_LEVEL] == 1
         and ipar[I_TOX_EVERY] == 0
         and (ipar[I_REPLACE] == 0 or always_evaluable)
+        and ipar[I_MAX_ENROLLED] < 1 << LEAN_PACK_BITS
     )
 
 

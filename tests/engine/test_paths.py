@@ -19,11 +19,14 @@ from simtrial.engine.pack import (
     I_LEAN,
     I_N_RDI_BINS,
     I_N_TIME_BINS,
+    LEAN_PACK_BITS,
     PAT_ENROLL,
     PAT_RDI,
     R_CAPSTOP,
     R_ENROLLED,
     R_EVALUABLE,
+    R_RESPONSES,
+    R_TOXPAT,
     R_X1,
     pack_scenario,
 )
@@ -61,6 +64,44 @@ def test_lean_flag_is_set_where_expected():
     # Survival, dose reductions, a toxicity rule: the general path.
     assert all(p.ipar[I_LEAN] == 0 for p in _packs("configs/len_dex.yaml"))
     assert all(p.ipar[I_LEAN] == 0 for p in _packs("configs/cytotoxic_monitored.yaml"))
+
+
+def _largest_lean(n):
+    """A lean scenario of ``n`` patients in which nearly all respond, are toxic and are evaluable."""
+    return parse_config({
+        "schema_version": 1, "name": "largest_lean",
+        "enrollment": {"rates": [{"per_month": 1000.0}]},
+        "treatment": {"cycle_length": "28 days", "max_cycles": 2, "drugs": [{"name": "a", "dose": 1.5, "days": [1]}]},
+        "toxicity": {"on_event": "discontinue"},
+        "response": {"assess_after_cycles": 1},
+        "design": {"r1": 0, "n1": 10, "r": 5, "n": n},
+        "scenarios": [{"name": "all", "p_response": 0.999, "p_tox": 0.999}],
+    })  # fmt: skip
+
+
+def test_lean_path_takes_trials_whose_counts_fit_its_packed_fields(seed):
+    # A stage's counts are packed into fields of LEAN_PACK_BITS bits: the
+    # largest trial that fits takes the lean path, and its counts come out
+    # as the general path's, field by field; one patient more does not.
+    top = (1 << LEAN_PACK_BITS) - 1
+    too_big = _largest_lean(top + 1)
+    assert pack_scenario(too_big, too_big.resolved_design(), 0).ipar[I_LEAN] == 0
+    cfg = _largest_lean(top)
+    packed = pack_scenario(cfg, cfg.resolved_design(), 0)
+    assert packed.ipar[I_LEAN] == 1
+    general = packed._replace(ipar=packed.ipar.copy())
+    general.ipar[I_LEAN] = 0
+    key = scenario_key(seed, 0)
+    tot_a, rec_a = _run_scenario(run_chunks, packed, key, 4, True, None)
+    tot_b, rec_b = _run_scenario(run_chunks, general, key, 4, True, None)
+    assert np.array_equal(rec_a, rec_b)
+    for name in tot_a:
+        assert np.array_equal(tot_a[name], tot_b[name]), name
+    # Every field nearly full: a carry between fields would show.
+    assert (rec_a[:, R_ENROLLED] == top).all()
+    assert (rec_a[:, R_EVALUABLE] > top - 1000).all()
+    assert (rec_a[:, R_RESPONSES] > top - 1000).all()
+    assert (rec_a[:, R_TOXPAT] > top - 1000).all()
 
 
 @pytest.mark.parametrize("path", ["benchmarks/reference.yaml", "configs/binomial.yaml", "lean_edges"])
