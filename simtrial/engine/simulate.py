@@ -150,6 +150,8 @@ def simulate(
 
 
 def _run_scenario(kernel, packed: Packed, key, n_sim: int, store: bool, progress) -> tuple[dict, Any]:
+    from simtrial.engine._kernels import add_rows
+
     ipar = packed.ipar
     max_enr = int(ipar[I_MAX_ENROLLED])
     n_tb = int(ipar[I_N_TIME_BINS])
@@ -184,12 +186,9 @@ def _run_scenario(kernel, packed: Packed, key, n_sim: int, store: bool, progress
         kernel(key, first, nc, CHUNK_SIZE, n_sim, *packed, sums, sumsq, cross, enr, evl, tox, dur,
                accr, rdi, store, recs)
         # Float sums combined chunk by chunk, in chunk order.
-        for i in range(nc):
-            tot["sum"] += sums[i]
-            tot["sumsq"] += sumsq[i]
-            tot["cross"] += cross[i]
-        for name, arr in (("enr", enr), ("evl", evl), ("tox", tox), ("dur", dur), ("accr", accr), ("rdi", rdi)):
-            tot[name] += arr[:nc].sum(axis=0)
+        for name, rows in (("sum", sums), ("sumsq", sumsq), ("cross", cross), ("enr", enr), ("evl", evl),
+                           ("tox", tox), ("dur", dur), ("accr", accr), ("rdi", rdi)):
+            add_rows(tot[name], rows, nc)
         if progress is not None:
             progress(min((first + nc) * CHUNK_SIZE, n_sim) - min(first * CHUNK_SIZE, n_sim))
     return tot, (recs if store else None)
