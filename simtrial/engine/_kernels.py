@@ -111,6 +111,7 @@ _LINEAR_MAX = 16
 # entry's stride: a power of two, so an entry's offset is one shift.
 C_KNOWN, C_DOSE, C_CODE = range(3)
 _COURSE_STRIDE = 4
+# The same as uint64, for offsets computed in uint64 (numba makes uint64 + int64 a float).
 _U_STRIDE = np.uint64(_COURSE_STRIDE)
 _U_KNOWN = np.uint64(C_KNOWN)
 _U_DOSE = np.uint64(C_DOSE)

@@ -66,6 +66,18 @@ def test_lean_flag_is_set_where_expected():
     assert all(p.ipar[I_LEAN] == 0 for p in _packs("configs/cytotoxic_monitored.yaml"))
 
 
+def _lean_records_equal_general(packed, key, n):
+    """Records of ``packed`` (a lean scenario), checked equal to the general path's, totals too."""
+    general = packed._replace(ipar=packed.ipar.copy())
+    general.ipar[I_LEAN] = 0
+    tot_a, rec_a = _run_scenario(run_chunks, packed, key, n, True, None)
+    tot_b, rec_b = _run_scenario(run_chunks, general, key, n, True, None)
+    assert np.array_equal(rec_a, rec_b)
+    for name in tot_a:
+        assert np.array_equal(tot_a[name], tot_b[name]), name
+    return rec_a
+
+
 def _largest_lean(n):
     """A lean scenario of ``n`` patients in which nearly all respond, are toxic and are evaluable."""
     return parse_config({
@@ -89,39 +101,25 @@ def test_lean_path_takes_trials_whose_counts_fit_its_packed_fields(seed):
     cfg = _largest_lean(top)
     packed = pack_scenario(cfg, cfg.resolved_design(), 0)
     assert packed.ipar[I_LEAN] == 1
-    general = packed._replace(ipar=packed.ipar.copy())
-    general.ipar[I_LEAN] = 0
-    key = scenario_key(seed, 0)
-    tot_a, rec_a = _run_scenario(run_chunks, packed, key, 4, True, None)
-    tot_b, rec_b = _run_scenario(run_chunks, general, key, 4, True, None)
-    assert np.array_equal(rec_a, rec_b)
-    for name in tot_a:
-        assert np.array_equal(tot_a[name], tot_b[name]), name
+    rec = _lean_records_equal_general(packed, scenario_key(seed, 0), 4)
     # Every field nearly full: a carry between fields would show.
-    assert (rec_a[:, R_ENROLLED] == top).all()
-    assert (rec_a[:, R_EVALUABLE] > top - 1000).all()
-    assert (rec_a[:, R_RESPONSES] > top - 1000).all()
-    assert (rec_a[:, R_TOXPAT] > top - 1000).all()
+    assert (rec[:, R_ENROLLED] == top).all()
+    assert (rec[:, R_EVALUABLE] > top - 1000).all()
+    assert (rec[:, R_RESPONSES] > top - 1000).all()
+    assert (rec[:, R_TOXPAT] > top - 1000).all()
 
 
 @pytest.mark.parametrize("path", ["benchmarks/reference.yaml", "configs/binomial.yaml", "lean_edges"])
 def test_lean_path_equals_general_path(path, seed):
     for i, packed in enumerate(_packs(path)):
-        general = packed._replace(ipar=packed.ipar.copy())
-        general.ipar[I_LEAN] = 0
-        key = scenario_key(seed, i)
-        tot_a, rec_a = _run_scenario(run_chunks, packed, key, N, True, None)
-        tot_b, rec_b = _run_scenario(run_chunks, general, key, N, True, None)
-        assert np.array_equal(rec_a, rec_b)
-        for name in tot_a:
-            assert np.array_equal(tot_a[name], tot_b[name]), name
-        assert rec_a[:, R_ENROLLED].min() < rec_a[:, R_ENROLLED].max()  # enrolment varies: not vacuous
+        rec = _lean_records_equal_general(packed, scenario_key(seed, i), N)
+        assert rec[:, R_ENROLLED].min() < rec[:, R_ENROLLED].max()  # enrolment varies: not vacuous
         if path == "lean_edges":
             assert packed.ipar[I_LEAN] == 1
-            assert rec_a[:, R_CAPSTOP].any()  # the accrual cap ended some trials
-            assert (rec_a[:, R_EVALUABLE] < rec_a[:, R_ENROLLED]).any()  # non-evaluable patients occur
+            assert rec[:, R_CAPSTOP].any()  # the accrual cap ended some trials
+            assert (rec[:, R_EVALUABLE] < rec[:, R_ENROLLED]).any()  # non-evaluable patients occur
             # stage-1 futility with enrolment beyond n1 (the overrun)
-            assert ((rec_a[:, R_X1] <= 1) & (rec_a[:, R_ENROLLED] > 10)).any()
+            assert ((rec[:, R_X1] <= 1) & (rec[:, R_ENROLLED] > 10)).any()
 
 
 @pytest.mark.parametrize("path", ["benchmarks/reference.yaml", "configs/len_dex.yaml",
