@@ -54,7 +54,7 @@ from simtrial.engine.pack import (
     F_OS_INV_SHAPE,
     F_OS_SCALE_NR,
     F_OS_SCALE_R,
-    GUIDE_SHIFT,
+    GUIDE_SHIFT64,
     I_ASSESS,
     I_DISCONTINUE,
     I_HAS_SURV,
@@ -121,6 +121,8 @@ _U_CODE = np.uint64(C_CODE)
 _PACK_MASK = (1 << LEAN_PACK_BITS) - 1
 _TOX_ONE = float(1 << LEAN_PACK_BITS)
 _RESP_ONE = float(1 << (2 * LEAN_PACK_BITS))
+# The guide's bucket is the output's top bits (see _first_index).
+_U_GUIDE_SHIFT64 = np.uint64(GUIDE_SHIFT64)
 # Rows of a chunk's integer histograms (see _run_block).
 _H_FLAGS, _H_RESPONSES, _H_X1, _H_DEATHS = range(4)
 _N_HIST = 4
@@ -148,20 +150,33 @@ def _course_scratch(ipar):
 
 
 @njit(cache=True, inline="always")
-def _first_index(u, thr, row, max_c):
-    """``1 + #{j in 1..max_c : u >= t_j}``: the cycle of the first event, ``max_c + 1`` for none.
+def _first_index(x, thr, row, max_c):
+    """``1 + #{j in 1..max_c : u53 >= t_j}``: the cycle of the first event, ``max_c + 1`` for none.
 
+    ``x`` is the generator's output and ``u53`` its top 53 bits.
     ``thr[row]`` is a :func:`simtrial.engine.pack.first_event_table`: its
-    guide gives the answer from the top bits of ``u`` with one more
-    compare. Only for ``u`` in a bucket holding two or more thresholds
-    (probabilities within 1/256 of each other) are the thresholds counted.
-    Rows are indexed in place: a row view would cost reference counting.
+    guide gives the answer from the top bits of ``x`` with one more
+    compare, made on ``x`` itself (the table holds the split shifted to
+    match). Only for ``x`` in a bucket holding two or more thresholds
+    (probabilities within 1/256 of each other) are the thresholds counted,
+    by :func:`_count_thresholds`. Rows are indexed in place: a row view
+    would cost reference counting.
     """
-    b = u >> GUIDE_SHIFT
+    b = np.int64(x >> _U_GUIDE_SHIFT64)
     g = thr[row, EV_GUIDE + b]
     if not unlikely(g < 0):
-        # Both are non-negative; compared unsigned, the count is one subtract-with-borrow.
-        return g + np.int64(np.uint64(u) >= np.uint64(thr[row, EV_SPLIT + b]))
+        # Compared unsigned, the count is one add-with-carry.
+        return g + np.int64(np.uint64(thr[row, EV_SPLIT + b]) < x)
+    return _count_thresholds(u53_of(x), thr, row, max_c)
+
+
+@njit(cache=True, _nrt=False)
+def _count_thresholds(u, thr, row, max_c):
+    """``1 + #{j in 1..max_c : u >= t_j}`` by the thresholds themselves (see :func:`_first_index`).
+
+    Not inlined: the loops that inline :func:`_first_index` keep their
+    registers for the common case rather than for this rare one.
+    """
     if max_c <= _LINEAR_MAX:
         # Count the thresholds at or below u: no data-dependent branch, so no
         # mispredictions on the random cycle.
@@ -183,21 +198,21 @@ def _first_index(u, thr, row, max_c):
 
 
 @njit(cache=True, inline="always")
-def _first_event(u, thr, row, max_c):
+def _first_event(x, thr, row, max_c):
     """The cycle of the first event (:func:`_first_index`), ``BIG_CYCLES`` when not within the course."""
-    k = _first_index(u, thr, row, max_c)
+    k = _first_index(x, thr, row, max_c)
     return k if k <= max_c else BIG_CYCLES
 
 
 @njit(cache=True, inline="always")
-def _response_category(u, tox_thr, max_c):
+def _response_category(x, tox_thr, max_c):
     """The category (1 .. 2 max_c + 2) of response and first toxicity at the starting dose.
 
-    One draw gives both (``tox_thr[0]`` is the joint table, see
+    One draw ``x`` gives both (``tox_thr[0]`` is the joint table, see
     :func:`simtrial.engine.pack.response_tox_cdf`): categories up to
     ``max_c + 1`` are responders.
     """
-    return _first_index(u, tox_thr, 0, 2 * max_c + 1)
+    return _first_index(x, tox_thr, 0, 2 * max_c + 1)
 
 
 @njit(cache=True, inline="always")
@@ -209,9 +224,9 @@ def _category_outcome(c, max_c):
 
 
 @njit(cache=True, inline="always")
-def _response_tox(u, tox_thr, max_c):
-    """:func:`_category_outcome` of the category drawn with ``u``."""
-    return _category_outcome(_response_category(u, tox_thr, max_c), max_c)
+def _response_tox(x, tox_thr, max_c):
+    """:func:`_category_outcome` of the category drawn with ``x``."""
+    return _category_outcome(_response_category(x, tox_thr, max_c), max_c)
 
 
 @njit(cache=True, inline="always")
@@ -327,7 +342,7 @@ def _patient(s0, s1, enroll, cp, dose_lev, admin_cum, tox_thr, tox_mode, wd_thr)
     (clen, max_c, has_surv, scale_r, scale_nr, inv_k, wd_mode, assess_c, window, n_adm, discontinue,
      max_events, last_level, hold, full_per_day, d0, monitor, one_level) = cp
     x, s0, s1 = step(s0, s1)
-    responder, tox_at = _response_tox(u53_of(x), tox_thr, max_c)
+    responder, tox_at = _response_tox(x, tox_thr, max_c)
     death = np.inf
     if has_surv:
         x, s0, s1 = step(s0, s1)
@@ -338,7 +353,7 @@ def _patient(s0, s1, enroll, cp, dose_lev, admin_cum, tox_thr, tox_mode, wd_thr)
     withdraw = wd_mode
     if withdraw == MODE_DRAW:
         x, s0, s1 = step(s0, s1)
-        withdraw = _first_event(u53_of(x), wd_thr, 0, max_c)
+        withdraw = _first_event(x, wd_thr, 0, max_c)
     # Treatment ends at this (absolute) cycle unless toxicity or death comes first.
     stop_c = withdraw if withdraw < max_c else max_c
 
@@ -414,7 +429,7 @@ def _patient(s0, s1, enroll, cp, dose_lev, admin_cum, tox_thr, tox_mode, wd_thr)
         tox_at = tox_mode[level]
         if tox_at == MODE_DRAW:
             x, s0, s1 = step(s0, s1)
-            tox_at = _first_event(u53_of(x), tox_thr, level, max_c)
+            tox_at = _first_event(x, tox_thr, level, max_c)
 
     evaluable = assess >= 0.0
     if wknown < 0.0:
@@ -538,7 +553,7 @@ def _stage(s0, s1, stage_start, target, halt, clock, sp, cp, rate_end, rate_val,
 
 
 @njit(cache=True, inline="always")
-def _stage_lean(s0, s1, stage_start, target, halt, clock, sp, cp, rate_inv0, tox_thr, course, pat, po, tot):
+def _stage_lean(s0, s1, stage_start, target, halt, clock, cap, max_c, rate_inv0, tox_thr, course, pat, po, tot):
     """:func:`_stage` for a lean scenario (``ipar[I_LEAN]``, see :func:`simtrial.engine.pack._is_lean`).
 
     The same draws and arithmetic without the branches that cannot fire
@@ -550,8 +565,6 @@ def _stage_lean(s0, s1, stage_start, target, halt, clock, sp, cp, rate_inv0, tox
     draw. Same returns as :func:`_stage`.
     """
     n_enr, tox_time, n_eval, n_toxpat, n_died, rdi_sum, dose_sum, n_wtox, wlatest = tot
-    cap = sp[0]
-    max_c = cp[1]
     analysis = stage_start
     incomplete = False
     t = clock if clock > stage_start else stage_start
@@ -559,7 +572,9 @@ def _stage_lean(s0, s1, stage_start, target, halt, clock, sp, cp, rate_inv0, tox
     # path checks the cap first) or past the overrun horizon.
     lim = cap if cap < halt else halt
     codes = 0.0
-    for _ in range(target):
+    # One counter for the loop and the enrolment (a register less than two).
+    n_end = n_enr + target
+    while n_enr < n_end:
         x, s0, s1 = step(s0, s1)
         e, s0, s1 = exponential_of(x, s0, s1)
         a = t + e * rate_inv0
@@ -569,7 +584,7 @@ def _stage_lean(s0, s1, stage_start, target, halt, clock, sp, cp, rate_inv0, tox
         t = a
         x, s0, s1 = step(s0, s1)
         # Unsigned, so the table reads need no wraparound check.
-        o = _U_STRIDE * np.uint64(_response_category(u53_of(x), tox_thr, max_c))
+        o = _U_STRIDE * np.uint64(_response_category(x, tox_thr, max_c))
         known = a + course[o + _U_KNOWN]
         code = course[o + _U_CODE]
         _record_patient(po, pat, n_enr, a, np.inf, code >= _RESP_ONE, 1.0)
@@ -645,6 +660,58 @@ def _write_record(rec, out):
 
 
 @njit(cache=True, inline="always")
+def _replicate_lean(state, fpar, ipar, rate_inv, tox_thr, pat, course, po):
+    """:func:`_replicate` for a lean scenario (``ipar[I_LEAN]``, ``course`` filled by :func:`_fill_course`).
+
+    The same stages and decisions as the general path, written out: the
+    two stages are two inlined copies of :func:`_stage_lean`, each loop
+    with its own registers, and the toxicity rule, which a lean scenario
+    does not have, is left out. Same returns as :func:`_replicate`.
+    """
+    tot = (0, np.inf, 0, 0, 0, 0.0, 0.0, 0, 0.0)
+    s0 = state[0]
+    s1 = state[1]
+    cap = fpar[F_ACCRUAL_CAP]
+    max_c = ipar[I_MAX_CYCLES]
+    rate_inv0 = rate_inv[0]
+    futile = 0
+    capstop = 0
+    promising = 0
+    x2 = 0
+    clock, a1, x1, incomplete, tot, s0, s1 = _stage_lean(
+        s0, s1, 0.0, ipar[I_N1], np.inf, 0.0, cap, max_c, rate_inv0, tox_thr, course, pat, po, tot)
+    end = a1
+    if incomplete:
+        capstop = 1
+    else:
+        fut = x1 <= ipar[I_R1]
+        pause = ipar[I_PAUSE] == 1
+        if pause and fut:
+            futile = 1
+        else:
+            # As in _replicate: without a pause, stage 2 accrues from the last
+            # stage-1 enrolment, and after a futility stop it enrols only the
+            # patients who arrived before the stage-1 analysis (the overrun).
+            _, analysis, x, incomplete, tot, s0, s1 = _stage_lean(
+                s0, s1, a1 if pause else clock, ipar[I_N2], a1 if fut else np.inf, clock, cap, max_c, rate_inv0,
+                tox_thr, course, pat, po, tot)
+            if fut:
+                futile = 1
+            else:
+                x2 = x
+                end = analysis if analysis > a1 else a1
+                if incomplete:
+                    capstop = 1
+                if x1 + x2 > ipar[I_R]:
+                    promising = 1
+    state[0] = s0
+    state[1] = s1
+    n_enr, _, n_eval, n_toxpat, n_died, rdi_sum, dose_sum, _, _ = tot
+    flags = promising | futile << 1 | capstop << 3  # bits in _FLAG_FIELDS' order
+    return flags, n_enr, n_eval, x1 + x2, end, n_toxpat, n_died, rdi_sum, dose_sum, x1, a1
+
+
+@njit(cache=True, inline="always")
 def _replicate(state, fpar, ipar, rate_end, rate_val, rate_inv, dose_lev, admin_cum, stop_x, tox_thr, tox_mode,
                wd_thr, pend, pat, course, lean, po):
     """The body of :func:`simulate_replicate`, inlined where replicates are looped over.
@@ -655,7 +722,7 @@ def _replicate(state, fpar, ipar, rate_end, rate_val, rate_inv, dose_lev, admin_
     having bit 0 for a promising trial, bit 1 futile, bit 2 stopped for
     toxicity and bit 3 accrual closed (``_FLAG_FIELDS``).
 
-    ``lean`` selects :func:`_stage_lean` (only valid when ``ipar[I_LEAN]``,
+    ``lean`` selects :func:`_replicate_lean` (only valid when ``ipar[I_LEAN]``,
     with ``course`` filled by :func:`_fill_course`);
     where it is a constant at the call site, the other path is compiled out.
     ``po`` is ``(to_hist, accrual histogram, RDI histogram, 1 / bin width,
@@ -663,6 +730,8 @@ def _replicate(state, fpar, ipar, rate_end, rate_val, rate_inv, dose_lev, admin_
     the rows of ``pat`` (see :func:`_record_patient`), a constant at each
     call site.
     """
+    if lean:
+        return _replicate_lean(state, fpar, ipar, rate_inv, tox_thr, pat, course, po)
     # Running totals: enrolled, toxicity-stop time, evaluable, toxic patients,
     # deaths, RDI sum, dose sum, window-toxic patients, latest window time.
     tot = (0, np.inf, 0, 0, 0, 0.0, 0.0, 0, 0.0)
@@ -674,7 +743,6 @@ def _replicate(state, fpar, ipar, rate_end, rate_val, rate_inv, dose_lev, admin_
     r1 = ipar[I_R1]
     r = ipar[I_R]
     pause = ipar[I_PAUSE] == 1
-    rate_inv0 = rate_inv[0]
     promising = 0
     futile = 0
     toxstop = 0
@@ -691,13 +759,9 @@ def _replicate(state, fpar, ipar, rate_end, rate_val, rate_inv, dose_lev, admin_
     fut = False
     end = 0.0
     for stage in range(2):
-        if lean:
-            t_last, analysis, x, incomplete, tot, s0, s1 = _stage_lean(
-                s0, s1, start, target, halt, clock, sp, cp, rate_inv0, tox_thr, course, pat, po, tot)
-        else:
-            t_last, analysis, x, incomplete, tot, s0, s1 = _stage(
-                s0, s1, start, target, halt, clock, sp, cp, rate_end, rate_val, rate_inv, dose_lev, admin_cum,
-                stop_x, tox_thr, tox_mode, wd_thr, pend, pat, po, tot)
+        t_last, analysis, x, incomplete, tot, s0, s1 = _stage(
+            s0, s1, start, target, halt, clock, sp, cp, rate_end, rate_val, rate_inv, dose_lev, admin_cum,
+            stop_x, tox_thr, tox_mode, wd_thr, pend, pat, po, tot)
         tox_time = tot[1]
         if stage == 0:
             clock = t_last
@@ -764,6 +828,8 @@ def _block_loop(key, lo, hi, ci, fpar, ipar, rate_end, rate_val, rate_inv, dose_
         for the float outcomes (duration, stage-1 time, RDI sum, dose sum),
         then the two cross-product sums and the number of patients (first
         counted in the full-intensity RDI bin, see :func:`_record_patient`).
+        With ``lean``, the RDI sums and ``cross0`` are 0 (the caller forms
+        them from the enrolment counts).
     """
     enr_counts, eval_counts, tox_counts, dur_hist, ih = counts
     n_tb = ipar[I_N_TIME_BINS]
@@ -780,11 +846,14 @@ def _block_loop(key, lo, hi, ci, fpar, ipar, rate_end, rate_val, rate_inv, dose_
         sd2 += end * end
         sa += a1
         sa2 += a1 * a1
-        sr += rdi_sum
-        sr2 += rdi_sum * rdi_sum
+        if not lean:
+            # A lean trial's RDI sum is its number of patients: these three
+            # are formed from the enrolment counts instead (see _run_block).
+            sr += rdi_sum
+            sr2 += rdi_sum * rdi_sum
+            cr0 += rdi_sum * n
         so += dose_sum
         so2 += dose_sum * dose_sum
-        cr0 += rdi_sum * n
         cr1 += dose_sum * n
         # Unsigned indices: no wraparound test for negative ones.
         enr_counts[ci, np.uint64(n)] += 1
@@ -873,6 +942,12 @@ def _run_block(key, lo, hi, ci, fpar, ipar, rate_end, rate_val, rate_inv, dose_l
         sumsq[ci, j] = c
     cross[ci, 0] = cr0
     cross[ci, 1] = cr1
+    if ipar[I_LEAN] == 1:
+        # Every lean patient's RDI is 1, so a trial's RDI sum is its number
+        # of patients n: the sums of n, n**2 and n * n, exact in integers and
+        # so equal to the float sums the general path forms replicate by replicate.
+        _count_moments(sums, sumsq, ci, R_RDI_SUM, enr_counts[ci])
+        cross[ci, 0] = sumsq[ci, R_RDI_SUM]
 
 
 @njit(cache=True, parallel=True)

@@ -78,6 +78,8 @@ MODE_DRAW = 0
 GUIDE_BITS = 8
 GUIDE_N = 1 << GUIDE_BITS
 GUIDE_SHIFT = 53 - GUIDE_BITS
+# The same bits of the generator's 64-bit output, whose top 53 bits are u53.
+GUIDE_SHIFT64 = 64 - GUIDE_BITS
 EV_GUIDE, EV_SPLIT, EV_THR = 0, GUIDE_N, 2 * GUIDE_N
 
 # Per-replicate record slots (float64; counts are exact integers).
@@ -197,11 +199,14 @@ def first_event_table(cdf: np.ndarray) -> np.ndarray:
     * ``table[EV_GUIDE + b]`` is ``k`` at the bucket's start, or -1 when two
       or more thresholds fall strictly inside the bucket (then the kernel
       counts over the thresholds themselves);
-    * ``table[EV_SPLIT + b]`` is the one threshold strictly inside the
-      bucket, ``u53`` at or above which ``k`` is one more (``2**53``, never
-      reached, when there is none).
+    * ``table[EV_SPLIT + b]`` holds the one threshold ``s`` strictly inside
+      the bucket, ``u53`` at or above which ``k`` is one more (``s = 2**53``,
+      never reached, when there is none), as the bit pattern of the uint64
+      ``s * 2**11 - 1``: the kernels compare it with the generator's 64-bit
+      output ``x``, whose top 53 bits are ``u53``, and ``x > s * 2**11 - 1``
+      exactly when ``u53 >= s`` (no shift, and no overflow for ``s = 2**53``).
 
-    So ``k = guide[b] + (u53 >= split[b])`` exactly, with two loads and one
+    So ``k = guide[b] + (x > split[b])`` exactly, with two loads and one
     compare, whatever the number of cycles.
 
     Parameters
@@ -226,9 +231,10 @@ def first_event_table(cdf: np.ndarray) -> np.ndarray:
     start = 1 + np.searchsorted(t, lo, side="right")  # 1 + #{t_j <= lo}
     inside = np.searchsorted(t, lo + width, side="left") - (start - 1)  # #{lo < t_j < hi}
     guide = np.where(inside >= 2, -1, start)
-    split = np.full(GUIDE_N, TWO53, dtype=np.int64)
+    split = np.full(GUIDE_N, TWO53, dtype=np.uint64)
     one = inside == 1
     split[one] = t[start[one] - 1]
+    split = ((split << np.uint64(11)) - np.uint64(1)).view(np.int64)
     return np.concatenate([guide, split, thr])
 
 

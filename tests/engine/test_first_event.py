@@ -37,12 +37,28 @@ CASES = [
 
 
 @njit(cache=True)
-def _lookup_all(u, table, max_c):
-    out = np.empty((2, u.size), dtype=np.int64)
-    for i in range(u.size):
-        out[0, i] = _first_index(u[i], table, 0, max_c)
-        out[1, i] = _first_event(u[i], table, 0, max_c)
+def _lookup_x(x, table, max_c):
+    out = np.empty((2, x.size), dtype=np.int64)
+    for i in range(x.size):
+        out[0, i] = _first_index(x[i], table, 0, max_c)
+        out[1, i] = _first_event(x[i], table, 0, max_c)
     return out
+
+
+def _lookup_all(u, table, max_c):
+    """Look up generator outputs whose top 53 bits are ``u``: the lowest 11 bits must not matter.
+
+    Each ``u`` is looked up three times, with its low bits all clear, all
+    set and random; the three answers must agree.
+    """
+    rng = np.random.default_rng(3)
+    hi = u.astype(np.uint64) << np.uint64(11)
+    lows = (np.zeros(u.size, np.uint64), np.full(u.size, 2047, np.uint64),
+            rng.integers(0, 2048, u.size).astype(np.uint64))
+    got = [_lookup_x(hi | low, table, max_c) for low in lows]
+    np.testing.assert_array_equal(got[1], got[0])
+    np.testing.assert_array_equal(got[2], got[0])
+    return got[0]
 
 
 def _probe_points(thr: np.ndarray, rng: np.random.Generator) -> np.ndarray:
