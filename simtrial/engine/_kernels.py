@@ -636,14 +636,14 @@ def simulate_replicate(state, fpar, ipar, rate_end, rate_val, rate_inv, dose_lev
     if lean:
         _fill_course(course, _patient_consts(fpar, ipar, dose_lev))
     out = _replicate(state, fpar, ipar, rate_end, rate_val, rate_inv, dose_lev, admin_cum, stop_x, tox_thr,
-                     tox_mode, wd_thr, pend, pat, course, lean, po)
+                     tox_mode, wd_thr, pend, pat, course, lean, po, (False, np.uint64(0), 0))
     _write_record(rec, out)
     return out[1]
 
 
 @njit(cache=True, inline="always")
 def _write_record(rec, out):
-    """Write a replicate's outcome ``out`` (see :func:`_replicate`) into the record ``rec`` (``REC_FIELDS``)."""
+    """Write a replicate's outcome ``out`` (see :func:`_trial`) into the record ``rec`` (``REC_FIELDS``)."""
     flags, n_enr, n_eval, resp, end, n_toxpat, n_died, rdi_sum, dose_sum, x1, a1 = out
     for bit, j in enumerate(_FLAG_FIELDS):
         rec[j] = (flags >> bit) & 1
@@ -660,17 +660,15 @@ def _write_record(rec, out):
 
 
 @njit(cache=True, inline="always")
-def _replicate_lean(state, fpar, ipar, rate_inv, tox_thr, pat, course, po):
-    """:func:`_replicate` for a lean scenario (``ipar[I_LEAN]``, ``course`` filled by :func:`_fill_course`).
+def _trial_lean(s0, s1, fpar, ipar, rate_inv, tox_thr, pat, course, po):
+    """:func:`_trial` for a lean scenario (``ipar[I_LEAN]``, ``course`` filled by :func:`_fill_course`).
 
     The same stages and decisions as the general path, written out: the
     two stages are two inlined copies of :func:`_stage_lean`, each loop
     with its own registers, and the toxicity rule, which a lean scenario
-    does not have, is left out. Same returns as :func:`_replicate`.
+    does not have, is left out. Same returns as :func:`_trial`.
     """
     tot = (0, np.inf, 0, 0, 0, 0.0, 0.0, 0, 0.0)
-    s0 = state[0]
-    s1 = state[1]
     cap = fpar[F_ACCRUAL_CAP]
     max_c = ipar[I_MAX_CYCLES]
     rate_inv0 = rate_inv[0]
@@ -704,40 +702,64 @@ def _replicate_lean(state, fpar, ipar, rate_inv, tox_thr, pat, course, po):
                     capstop = 1
                 if x1 + x2 > ipar[I_R]:
                     promising = 1
-    state[0] = s0
-    state[1] = s1
     n_enr, _, n_eval, n_toxpat, n_died, rdi_sum, dose_sum, _, _ = tot
     flags = promising | futile << 1 | capstop << 3  # bits in _FLAG_FIELDS' order
-    return flags, n_enr, n_eval, x1 + x2, end, n_toxpat, n_died, rdi_sum, dose_sum, x1, a1
+    return (flags, n_enr, n_eval, x1 + x2, end, n_toxpat, n_died, rdi_sum, dose_sum, x1, a1), s0, s1
 
 
 @njit(cache=True, inline="always")
 def _replicate(state, fpar, ipar, rate_end, rate_val, rate_inv, dose_lev, admin_cum, stop_x, tox_thr, tox_mode,
-               wd_thr, pend, pat, course, lean, po):
+               wd_thr, pend, pat, course, lean, po, ahead):
     """The body of :func:`simulate_replicate`, inlined where replicates are looped over.
 
-    Returns the trial's outcome as values, not through memory: ``(flags,
-    enrolled, evaluable, responses, duration, toxic patients, deaths, RDI
-    sum, dose sum, stage-1 responses, stage-1 analysis time)``, ``flags``
-    having bit 0 for a promising trial, bit 1 futile, bit 2 stopped for
-    toxicity and bit 3 accrual closed (``_FLAG_FIELDS``).
+    Simulates the trial from the stream state in ``state`` and returns its
+    outcome (see :func:`_trial`). ``lean`` selects :func:`_trial_lean`
+    (only valid when ``ipar[I_LEAN]``, with ``course`` filled by
+    :func:`_fill_course`); where it is a constant at the call site, the
+    other path is compiled out. ``po`` is ``(to_hist, accrual histogram,
+    RDI histogram, 1 / bin width, time bins, RDI bins)``: whether patients
+    go into the histograms or into the rows of ``pat`` (see
+    :func:`_record_patient`), a constant at each call site.
 
-    ``lean`` selects :func:`_replicate_lean` (only valid when ``ipar[I_LEAN]``,
-    with ``course`` filled by :func:`_fill_course`);
-    where it is a constant at the call site, the other path is compiled out.
-    ``po`` is ``(to_hist, accrual histogram, RDI histogram, 1 / bin width,
-    time bins, RDI bins)``: whether patients go into the histograms or into
-    the rows of ``pat`` (see :func:`_record_patient`), a constant at each
-    call site.
+    ``ahead`` is ``(seed ahead, key, next replicate)``. Seeding ahead,
+    ``state`` is reseeded for the next replicate as soon as this one's state
+    is read, and the final state is not written back: the seeding's chain of
+    multiplications then runs while this trial is simulated, rather than
+    in front of the next trial's first draw. Otherwise ``state`` is left
+    at the trial's final state.
     """
-    if lean:
-        return _replicate_lean(state, fpar, ipar, rate_inv, tox_thr, pat, course, po)
-    # Running totals: enrolled, toxicity-stop time, evaluable, toxic patients,
-    # deaths, RDI sum, dose sum, window-toxic patients, latest window time.
-    tot = (0, np.inf, 0, 0, 0, 0.0, 0.0, 0, 0.0)
     # The stream state lives in two values (registers) until the trial ends.
     s0 = state[0]
     s1 = state[1]
+    seed_next, key, nxt = ahead
+    if seed_next:
+        seed_stream(state, key, nxt)
+    if lean:
+        out, s0, s1 = _trial_lean(s0, s1, fpar, ipar, rate_inv, tox_thr, pat, course, po)
+    else:
+        out, s0, s1 = _trial(s0, s1, fpar, ipar, rate_end, rate_val, rate_inv, dose_lev, admin_cum, stop_x,
+                             tox_thr, tox_mode, wd_thr, pend, pat, po)
+    if not seed_next:
+        state[0] = s0
+        state[1] = s1
+    return out
+
+
+@njit(cache=True, inline="always")
+def _trial(s0, s1, fpar, ipar, rate_end, rate_val, rate_inv, dose_lev, admin_cum, stop_x, tox_thr, tox_mode,
+           wd_thr, pend, pat, po):
+    """One whole trial from the stream state ``(s0, s1)``.
+
+    Returns ``(outcome, s0, s1)``: the trial's outcome as values, not
+    through memory, ``(flags, enrolled, evaluable, responses, duration,
+    toxic patients, deaths, RDI sum, dose sum, stage-1 responses, stage-1
+    analysis time)``, ``flags`` having bit 0 for a promising trial, bit 1
+    futile, bit 2 stopped for toxicity and bit 3 accrual closed
+    (``_FLAG_FIELDS``); then the final stream state.
+    """
+    # Running totals: enrolled, toxicity-stop time, evaluable, toxic patients,
+    # deaths, RDI sum, dose sum, window-toxic patients, latest window time.
+    tot = (0, np.inf, 0, 0, 0, 0.0, 0.0, 0, 0.0)
     sp = (fpar[F_ACCRUAL_CAP], ipar[I_MAX_ENROLLED], ipar[I_TOX_EVERY], ipar[I_REPLACE] == 1)
     cp = _patient_consts(fpar, ipar, dose_lev)
     r1 = ipar[I_R1]
@@ -803,11 +825,9 @@ def _replicate(state, fpar, ipar, rate_end, rate_val, rate_inv, dose_lev, admin_
                     capstop = 1
                 if x1 + x2 > r:
                     promising = 1
-    state[0] = s0
-    state[1] = s1
     n_enr, _, n_eval, n_toxpat, n_died, rdi_sum, dose_sum, _, _ = tot
     flags = promising | futile << 1 | toxstop << 2 | capstop << 3  # bits in _FLAG_FIELDS' order
-    return flags, n_enr, n_eval, x1 + x2, end, n_toxpat, n_died, rdi_sum, dose_sum, x1, a1
+    return (flags, n_enr, n_eval, x1 + x2, end, n_toxpat, n_died, rdi_sum, dose_sum, x1, a1), s0, s1
 
 
 @njit(cache=True, inline="always")
@@ -837,10 +857,11 @@ def _block_loop(key, lo, hi, ci, fpar, ipar, rate_end, rate_val, rate_inv, dose_
     # Float totals in registers, added in replicate order (the order fixes their last digits).
     sd = sd2 = sa = sa2 = sr = sr2 = so = so2 = cr0 = cr1 = 0.0
     full = 0
+    # Each replicate seeds the next one's stream (see _replicate).
+    seed_stream(state, key, lo)
     for rep in range(lo, hi):
-        seed_stream(state, key, rep)
         out = _replicate(state, fpar, ipar, rate_end, rate_val, rate_inv, dose_lev, admin_cum, stop_x, tox_thr,
-                         tox_mode, wd_thr, pend, pat, course, lean, po)
+                         tox_mode, wd_thr, pend, pat, course, lean, po, (True, key, rep + 1))
         flags, n, n_eval, resp, end, n_toxpat, n_died, rdi_sum, dose_sum, x1, a1 = out
         sd += end
         sd2 += end * end
