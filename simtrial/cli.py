@@ -2,7 +2,8 @@
 
 A command body is load -> validate -> call -> write. User errors
 (:class:`simtrial.errors.SimtrialError`) become one line on stderr and exit
-code 2, never a traceback.
+code 2 (1 for a run that could not finish, :class:`simtrial.errors.RunError`),
+never a traceback.
 """
 
 from __future__ import annotations
@@ -19,7 +20,7 @@ from simtrial._terminal import natural_width, print_table
 from simtrial.errors import SimtrialError
 
 class _App(typer.Typer):
-    """A Typer app whose commands turn :class:`SimtrialError` into exit code 2.
+    """A Typer app whose commands turn :class:`SimtrialError` into one line and its exit code (2: bad input).
 
     Wrapping at registration (rather than in :func:`main`) means the same
     behaviour holds under ``typer.testing.CliRunner``.
@@ -34,7 +35,7 @@ class _App(typer.Typer):
                 try:
                     return func(*a, **k)
                 except SimtrialError as exc:
-                    fail(str(exc))
+                    fail(str(exc), exc.exit_code)
                 except BrokenPipeError:
                     raise
                 except OSError as exc:  # a file or folder that cannot be read or written
@@ -72,11 +73,11 @@ def console():
     return Console(highlight=False, soft_wrap=False)
 
 
-def fail(message: str) -> None:
-    """Abort with one line on stderr and exit code 2."""
+def fail(message: str, code: int = 2) -> None:
+    """Abort with one line on stderr and exit code ``code`` (2: bad input)."""
     message = " ".join(str(message).split())  # one line, whatever the message holds
     typer.echo(f"simtrial: error: {message}", err=True)
-    raise typer.Exit(code=2)
+    raise typer.Exit(code=code)
 
 
 def _os_error_message(exc: OSError) -> str:
@@ -564,7 +565,7 @@ def _save_size_plots(result: Any, out_dir: str) -> list[Any]:
 
 
 def main(argv: list[str] | None = None) -> None:
-    """Console-script entry point: run the app, turning user errors into one line and exit 2.
+    """Console-script entry point: run the app, turning user errors into one line and exit 2 (1: a run that could not finish).
 
     Usage errors found by the parser (a missing option, a value that is not a
     number) get the same one-line form as errors found by simtrial itself.
@@ -594,7 +595,7 @@ def main(argv: list[str] | None = None) -> None:
         sys.exit(130)
     except SimtrialError as exc:
         typer.echo(f"simtrial: error: {exc}", err=True)
-        sys.exit(2)
+        sys.exit(exc.exit_code)
     sys.exit(code if isinstance(code, int) else 0)
 
 

@@ -1,16 +1,22 @@
 """Exceptions that carry a user-facing, one-line message.
 
 The command line turns any :class:`SimtrialError` into that one line on
-stderr and exit code 2; library users catch them like any other exception.
+stderr and its ``exit_code``: 2 for bad input, 1 for a run that could not
+finish (:class:`RunError`); library users catch them like any other exception.
 """
 
 from __future__ import annotations
 
-__all__ = ["SimtrialError", "ConfigError", "DesignError", "InfeasibleDesignError"]
+__all__ = ["SimtrialError", "ConfigError", "DesignError", "InfeasibleDesignError", "RunError"]
 
 
 class SimtrialError(ValueError):
-    """Base class for errors caused by the user's input, not by a bug."""
+    """Base class for errors caused by the user's input, not by a bug.
+
+    ``exit_code`` is the command line's exit code for the error: 2, bad input.
+    """
+
+    exit_code = 2
 
 
 class ConfigError(SimtrialError):
@@ -36,3 +42,13 @@ class DesignError(SimtrialError):
 
 class InfeasibleDesignError(DesignError):
     """No design meets the error constraints within the allowed sample sizes."""
+
+
+class RunError(SimtrialError):
+    """A run stopped for a reason outside the user's input (a worker process died).
+
+    What finished is saved; rerunning continues from it. The command line
+    exits with code 1 rather than 2: the input was valid.
+    """
+
+    exit_code = 1

@@ -104,14 +104,31 @@ def test_example_sweeps_load_and_run_small(path, tmp_path):
     assert outcome.table["value"].notna().all()
 
 
+def _sweep_until_a_cell(spec: Path, out: Path, *extra: str):
+    """Start ``simtrial sweep`` in a process of its own; return it once its first cell is on disk."""
+    import subprocess
+    import sys
+    import time
+
+    proc = subprocess.Popen(
+        [sys.executable, "-c", "from simtrial.cli import main; main()", "sweep", str(spec), "--out", str(out),
+         "--no-progress", *extra],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+    )
+    deadline = time.monotonic() + 120
+    while not list((out / "cells").glob("*.parquet")) and time.monotonic() < deadline:
+        if proc.poll() is not None:
+            raise AssertionError(proc.stderr.read().decode())
+        time.sleep(0.01)
+    return proc
+
+
 def test_driver_killed_mid_sweep_then_resumed(tmp_path):
     # A real kill: SIGKILL the `simtrial sweep` process once its first cell is on
     # disk, then --resume. Cells take ~0.3 s each, so the kill lands mid-sweep.
     import os
     import signal
-    import subprocess
-    import sys
-    import time
 
     from simtrial.sweep import load_sweep
 
@@ -121,16 +138,8 @@ def test_driver_killed_mid_sweep_then_resumed(tmp_path):
          "fixed": {"simulation.n_sim": 100_000}},
     )
     out = tmp_path / "killed"
-    proc = subprocess.Popen(
-        [sys.executable, "-c", "from simtrial.cli import main; main()", "sweep", str(spec), "--out", str(out), "--no-progress"],
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE,
-    )
+    proc = _sweep_until_a_cell(spec, out)
     try:
-        deadline = time.monotonic() + 120
-        while not list((out / "cells").glob("*.parquet")) and time.monotonic() < deadline:
-            assert proc.poll() is None, proc.stderr.read().decode()
-            time.sleep(0.01)
         os.kill(proc.pid, signal.SIGKILL)
     finally:
         proc.wait()
@@ -147,6 +156,43 @@ def test_driver_killed_mid_sweep_then_resumed(tmp_path):
     full = run_sweep(load_sweep(spec), tmp_path / "full")
     assert_frame_equal(pd.read_parquet(out / "sweep.parquet"), full.table, check_exact=True)
     assert (out / "sweep.csv").read_bytes() == (tmp_path / "full" / "sweep.csv").read_bytes()
+
+
+def test_worker_killed_mid_sweep_exits_1_then_resumed(tmp_path):
+    # A real worker death: SIGKILL one of the sweep's loky worker processes once
+    # the first cell is on disk. The input was valid, so the exit code is 1 (not
+    # 2), with one line saying how many cells are saved; --resume finishes the rest.
+    import os
+    import signal
+
+    import psutil
+
+    spec = _spec(
+        tmp_path,
+        {"axes": {"scenarios.truth.p_response": [0.1, 0.2, 0.3, 0.4], "enrollment.rates.0.per_month": [1, 2, 3]},
+         "fixed": {"simulation.n_sim": 200_000}},
+    )
+    out = tmp_path / "out"
+    proc = _sweep_until_a_cell(spec, out, "--n-jobs", "2")
+    try:
+        workers = [c for c in psutil.Process(proc.pid).children(recursive=True)
+                   if "LokyProcess" in " ".join(c.cmdline())]
+        assert workers
+        os.kill(workers[0].pid, signal.SIGKILL)
+        _, err = proc.communicate(timeout=120)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+    err = err.decode()
+    assert proc.returncode == 1, err
+    assert len(err.strip().splitlines()) == 1 and "Traceback" not in err
+    assert err.startswith("simtrial: error: a worker process died") and "--resume" in err
+    done = len(list((out / "cells").glob("*.parquet")))
+    assert 1 <= done < 12 and f"{done} of 12 cells are saved in {out}" in err
+
+    res = _ok(["sweep", str(spec), "--out", str(out), "--resume", "--json"])
+    summary = json.loads(res.stdout)
+    assert summary["n_cells"] == 12 and summary["skipped"] == done and summary["computed"] == 12 - done
 
 
 def test_dask_scheduler_option_equals_serial(tmp_path):

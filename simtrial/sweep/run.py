@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from simtrial.errors import ConfigError, SimtrialError
+from simtrial.errors import ConfigError, RunError
 from simtrial.sweep.backends import BACKENDS, run_dask, run_local
 from simtrial.sweep.spec import SweepSpec
 from simtrial.sweep.store import SweepStore
@@ -157,7 +157,7 @@ def _run(
         if type(exc).__name__ != "TerminatedWorkerError":
             raise
         # A local worker process died (killed, out of memory): what finished is on disk.
-        raise SimtrialError(
+        raise RunError(
             f"a worker process died ({exc.__class__.__name__}); {finished} of {total} cells are saved "
             f"in {out_dir}; rerun with --resume to continue"
         ) from None
