@@ -185,10 +185,14 @@ def test_worker_killed_mid_sweep_exits_1_then_resumed(tmp_path):
             proc.kill()
     err = err.decode()
     assert proc.returncode == 1, err
-    assert len(err.strip().splitlines()) == 1 and "Traceback" not in err
-    assert err.startswith("simtrial: error: a worker process died") and "--resume" in err
+    lines = err.strip().splitlines()
+    assert lines[0].startswith("simtrial: error: a worker process died") and "--resume" in lines[0]
+    assert "Traceback" not in err
+    # joblib's resource tracker, a process of its own, may add a warning that a
+    # temporary folder it was told of never existed; nothing else may follow.
+    assert all("resource_tracker" in line for line in lines[1:]), err
     done = len(list((out / "cells").glob("*.parquet")))
-    assert 1 <= done < 12 and f"{done} of 12 cells are saved in {out}" in err
+    assert 1 <= done < 12 and f"{done} of 12 cells are saved in {out}" in lines[0]
 
     res = _ok(["sweep", str(spec), "--out", str(out), "--resume", "--json"])
     summary = json.loads(res.stdout)
