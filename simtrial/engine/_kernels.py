@@ -660,60 +660,12 @@ def _write_record(rec, out):
 
 
 @njit(cache=True, inline="always")
-def _trial_lean(s0, s1, fpar, ipar, rate_inv, tox_thr, pat, course, po):
-    """:func:`_trial` for a lean scenario (``ipar[I_LEAN]``, ``course`` filled by :func:`_fill_course`).
-
-    The same stages and decisions as the general path, written out: the
-    two stages are two inlined copies of :func:`_stage_lean`, each loop
-    with its own registers, and the toxicity rule, which a lean scenario
-    does not have, is left out. Same returns as :func:`_trial`.
-    """
-    tot = (0, np.inf, 0, 0, 0, 0.0, 0.0, 0, 0.0)
-    cap = fpar[F_ACCRUAL_CAP]
-    max_c = ipar[I_MAX_CYCLES]
-    rate_inv0 = rate_inv[0]
-    futile = 0
-    capstop = 0
-    promising = 0
-    x2 = 0
-    clock, a1, x1, incomplete, tot, s0, s1 = _stage_lean(
-        s0, s1, 0.0, ipar[I_N1], np.inf, 0.0, cap, max_c, rate_inv0, tox_thr, course, pat, po, tot)
-    end = a1
-    if incomplete:
-        capstop = 1
-    else:
-        fut = x1 <= ipar[I_R1]
-        pause = ipar[I_PAUSE] == 1
-        if pause and fut:
-            futile = 1
-        else:
-            # As in _replicate: without a pause, stage 2 accrues from the last
-            # stage-1 enrolment, and after a futility stop it enrols only the
-            # patients who arrived before the stage-1 analysis (the overrun).
-            _, analysis, x, incomplete, tot, s0, s1 = _stage_lean(
-                s0, s1, a1 if pause else clock, ipar[I_N2], a1 if fut else np.inf, clock, cap, max_c, rate_inv0,
-                tox_thr, course, pat, po, tot)
-            if fut:
-                futile = 1
-            else:
-                x2 = x
-                end = analysis if analysis > a1 else a1
-                if incomplete:
-                    capstop = 1
-                if x1 + x2 > ipar[I_R]:
-                    promising = 1
-    n_enr, _, n_eval, n_toxpat, n_died, rdi_sum, dose_sum, _, _ = tot
-    flags = promising | futile << 1 | capstop << 3  # bits in _FLAG_FIELDS' order
-    return (flags, n_enr, n_eval, x1 + x2, end, n_toxpat, n_died, rdi_sum, dose_sum, x1, a1), s0, s1
-
-
-@njit(cache=True, inline="always")
 def _replicate(state, fpar, ipar, rate_end, rate_val, rate_inv, dose_lev, admin_cum, stop_x, tox_thr, tox_mode,
                wd_thr, pend, pat, course, lean, po, ahead):
     """The body of :func:`simulate_replicate`, inlined where replicates are looped over.
 
     Simulates the trial from the stream state in ``state`` and returns its
-    outcome (see :func:`_trial`). ``lean`` selects :func:`_trial_lean`
+    outcome (see :func:`_trial`). ``lean`` selects :func:`_stage_lean`
     (only valid when ``ipar[I_LEAN]``, with ``course`` filled by
     :func:`_fill_course`); where it is a constant at the call site, the
     other path is compiled out. ``po`` is ``(to_hist, accrual histogram,
@@ -734,11 +686,8 @@ def _replicate(state, fpar, ipar, rate_end, rate_val, rate_inv, dose_lev, admin_
     seed_next, key, nxt = ahead
     if seed_next:
         seed_stream(state, key, nxt)
-    if lean:
-        out, s0, s1 = _trial_lean(s0, s1, fpar, ipar, rate_inv, tox_thr, pat, course, po)
-    else:
-        out, s0, s1 = _trial(s0, s1, fpar, ipar, rate_end, rate_val, rate_inv, dose_lev, admin_cum, stop_x,
-                             tox_thr, tox_mode, wd_thr, pend, pat, po)
+    out, s0, s1 = _trial(s0, s1, fpar, ipar, rate_end, rate_val, rate_inv, dose_lev, admin_cum, stop_x, tox_thr,
+                         tox_mode, wd_thr, pend, pat, course, lean, po)
     if not seed_next:
         state[0] = s0
         state[1] = s1
@@ -746,8 +695,19 @@ def _replicate(state, fpar, ipar, rate_end, rate_val, rate_inv, dose_lev, admin_
 
 
 @njit(cache=True, inline="always")
+def _run_stage(s0, s1, start, target, halt, clock, sp, cp, rate_end, rate_val, rate_inv, dose_lev, admin_cum,
+               stop_x, tox_thr, tox_mode, wd_thr, pend, pat, course, lean, po, tot):
+    """One stage by :func:`_stage_lean` (``lean``, a constant at each call site) or :func:`_stage`."""
+    if lean:
+        return _stage_lean(s0, s1, start, target, halt, clock, sp[0], cp[1], rate_inv[0], tox_thr, course, pat,
+                           po, tot)
+    return _stage(s0, s1, start, target, halt, clock, sp, cp, rate_end, rate_val, rate_inv, dose_lev, admin_cum,
+                  stop_x, tox_thr, tox_mode, wd_thr, pend, pat, po, tot)
+
+
+@njit(cache=True, inline="always")
 def _trial(s0, s1, fpar, ipar, rate_end, rate_val, rate_inv, dose_lev, admin_cum, stop_x, tox_thr, tox_mode,
-           wd_thr, pend, pat, po):
+           wd_thr, pend, pat, course, lean, po):
     """One whole trial from the stream state ``(s0, s1)``.
 
     Returns ``(outcome, s0, s1)``: the trial's outcome as values, not
@@ -756,58 +716,45 @@ def _trial(s0, s1, fpar, ipar, rate_end, rate_val, rate_inv, dose_lev, admin_cum
     analysis time)``, ``flags`` having bit 0 for a promising trial, bit 1
     futile, bit 2 stopped for toxicity and bit 3 accrual closed
     (``_FLAG_FIELDS``); then the final stream state.
+
+    The two stages are two calls written out (see :func:`_run_stage`): on
+    the lean path each inlines its own copy of the patient loop, with its
+    own registers, and the toxicity rule's tests, on a toxicity-stop time
+    that stays infinite there, are compiled out.
     """
     # Running totals: enrolled, toxicity-stop time, evaluable, toxic patients,
     # deaths, RDI sum, dose sum, window-toxic patients, latest window time.
     tot = (0, np.inf, 0, 0, 0, 0.0, 0.0, 0, 0.0)
     sp = (fpar[F_ACCRUAL_CAP], ipar[I_MAX_ENROLLED], ipar[I_TOX_EVERY], ipar[I_REPLACE] == 1)
     cp = _patient_consts(fpar, ipar, dose_lev)
-    r1 = ipar[I_R1]
-    r = ipar[I_R]
-    pause = ipar[I_PAUSE] == 1
     promising = 0
     futile = 0
     toxstop = 0
     capstop = 0
     x2 = 0
-
-    # Two passes through one call site, so the stage loop is inlined once.
-    start = 0.0
-    target = ipar[I_N1]
-    halt = np.inf
-    clock = 0.0
-    a1 = 0.0
-    x1 = 0
-    fut = False
-    end = 0.0
-    for stage in range(2):
-        t_last, analysis, x, incomplete, tot, s0, s1 = _stage(
-            s0, s1, start, target, halt, clock, sp, cp, rate_end, rate_val, rate_inv, dose_lev, admin_cum,
-            stop_x, tox_thr, tox_mode, wd_thr, pend, pat, po, tot)
-        tox_time = tot[1]
-        if stage == 0:
-            clock = t_last
-            a1 = analysis
-            x1 = x
-            end = a1
-            if tox_time <= a1:
-                toxstop = 1
-                end = tox_time
-                break
-            if incomplete:
-                capstop = 1
-                break
-            fut = x1 <= r1
-            if pause and fut:
-                futile = 1
-                break
+    clock, a1, x1, incomplete, tot, s0, s1 = _run_stage(
+        s0, s1, 0.0, ipar[I_N1], np.inf, 0.0, sp, cp, rate_end, rate_val, rate_inv, dose_lev, admin_cum, stop_x,
+        tox_thr, tox_mode, wd_thr, pend, pat, course, lean, po, tot)
+    end = a1
+    if tot[1] <= a1:
+        toxstop = 1
+        end = tot[1]
+    elif incomplete:
+        capstop = 1
+    else:
+        fut = x1 <= ipar[I_R1]
+        pause = ipar[I_PAUSE] == 1
+        if pause and fut:
+            futile = 1
+        else:
             # Without a pause, stage 2 accrues from the last stage-1 enrolment;
             # after a futility stop only patients who arrived before the
             # stage-1 analysis are enrolled (the overrun).
-            start = a1 if pause else clock
-            target = ipar[I_N2]
-            halt = a1 if fut else np.inf
-        else:
+            _, analysis, x, incomplete, tot, s0, s1 = _run_stage(
+                s0, s1, a1 if pause else clock, ipar[I_N2], a1 if fut else np.inf, clock, sp, cp, rate_end,
+                rate_val, rate_inv, dose_lev, admin_cum, stop_x, tox_thr, tox_mode, wd_thr, pend, pat, course, lean,
+                po, tot)
+            tox_time = tot[1]
             a2 = analysis if analysis > a1 else a1
             if fut:
                 if tox_time <= a1:
@@ -823,7 +770,7 @@ def _trial(s0, s1, fpar, ipar, rate_end, rate_val, rate_inv, dose_lev, admin_cum
                 end = a2
                 if incomplete:
                     capstop = 1
-                if x1 + x2 > r:
+                if x1 + x2 > ipar[I_R]:
                     promising = 1
     n_enr, _, n_eval, n_toxpat, n_died, rdi_sum, dose_sum, _, _ = tot
     flags = promising | futile << 1 | toxstop << 2 | capstop << 3  # bits in _FLAG_FIELDS' order
