@@ -565,7 +565,7 @@ def _save_size_plots(result: Any, out_dir: str) -> list[Any]:
 
 
 def main(argv: list[str] | None = None) -> None:
-    """Console-script entry point: run the app, turning user errors into one line and exit 2 (1: a run that could not finish).
+    """Console-script entry point: run the app, turning user errors into one line and their exit code.
 
     Usage errors found by the parser (a missing option, a value that is not a
     number) get the same one-line form as errors found by simtrial itself.

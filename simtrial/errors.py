@@ -11,9 +11,10 @@ __all__ = ["SimtrialError", "ConfigError", "DesignError", "InfeasibleDesignError
 
 
 class SimtrialError(ValueError):
-    """Base class for errors caused by the user's input, not by a bug.
+    """Base class for errors that reach the user as one line, not as a traceback: they are not bugs.
 
-    ``exit_code`` is the command line's exit code for the error: 2, bad input.
+    Caused by the user's input, except :class:`RunError`. ``exit_code`` is
+    the command line's exit code for the error: 2, bad input.
     """
 
     exit_code = 2
