@@ -1,4 +1,4 @@
-"""Exact Simon two-stage maths: designs, operating characteristics, search and inference.
+"""Exact design maths: decision tables, Simon designs, operating characteristics, search and inference.
 
 Everything here is exact and deterministic (no simulation) and depends on no
 other part of simtrial except :mod:`simtrial.errors`.
@@ -7,8 +7,12 @@ other part of simtrial except :mod:`simtrial.errors`.
 from simtrial.design.inference import TwoStageInference, clopper_pearson, two_stage_inference, wilson
 from simtrial.design.search import HARD_NMAX, SearchedDesign, SimonSearchResult, simon_search
 from simtrial.design.simon import OperatingCharacteristics, SimonDesign
+from simtrial.design.tables import DecisionTable, TableOC, ToxicityMonitor
 
 __all__ = [
+    "DecisionTable",
+    "TableOC",
+    "ToxicityMonitor",
     "SimonDesign",
     "OperatingCharacteristics",
     "simon_search",

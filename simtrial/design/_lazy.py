@@ -22,3 +22,4 @@ class LazyModule:
 
 stats = LazyModule("scipy.stats")
 optimize = LazyModule("scipy.optimize")
+special = LazyModule("scipy.special")

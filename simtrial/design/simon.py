@@ -15,6 +15,7 @@ import numpy as np
 from simtrial.design._binom import binom_cdf, binom_pmf_rows, binom_sf_rows
 
 from simtrial.design._checks import check_closed_probs, check_int
+from simtrial.design.tables import DecisionTable
 from simtrial.errors import DesignError
 
 if TYPE_CHECKING:
@@ -161,6 +162,16 @@ class SimonDesign:
     def to_dict(self) -> dict[str, int]:
         """The four design numbers as a plain dict."""
         return {"r1": self.r1, "n1": self.n1, "r": self.r, "n": self.n}
+
+    def table(self) -> DecisionTable:
+        """The design as a :class:`~simtrial.design.tables.DecisionTable`: looks ``(n1, n)``, futility ``(r1, r)``.
+
+        Examples
+        --------
+        >>> SimonDesign(1, 10, 5, 29).table().looks
+        (10, 29)
+        """
+        return DecisionTable.simon(self.r1, self.n1, self.r, self.n)
 
     # -- exact operating characteristics -------------------------------------
 
