@@ -131,8 +131,10 @@ _PROB = "a probability in (0, 1)"
 def design(
     p0: Annotated[float, typer.Option("--p0", help=f"Response rate of no interest, {_PROB}.")],
     p1: Annotated[float, typer.Option("--p1", help=f"Response rate of interest (> p0), {_PROB}.")],
-    alpha: Annotated[float, typer.Option("--alpha", help="Largest type I error.")] = 0.05,
-    beta: Annotated[float, typer.Option("--beta", help="Largest type II error (power >= 1 - beta).")] = 0.2,
+    alpha: Annotated[float | None, typer.Option("--alpha", help="Largest one-sided type I error (default 0.05).")] = None,
+    beta: Annotated[float | None, typer.Option("--beta", help="Largest type II error, power >= 1 - beta (default 0.2).")] = None,
+    family: Annotated[str, typer.Option("--family", help="Design family: simon, mander-thompson, chen, fleming, "
+                                        "bryant-day, bop2, predictive, thall-simon.")] = "simon",
     nmax: Annotated[
         int | None, typer.Option("--nmax", help="Search every n up to this (raised if the optimal needs more).")
     ] = None,
@@ -141,11 +143,24 @@ def design(
     n1: Annotated[int | None, typer.Option("--n1", help="Constraint: fixed stage-1 sample size.")] = None,
     min_n1: Annotated[int | None, typer.Option("--min-n1", help="Constraint: n1 at least this.")] = None,
     max_n1: Annotated[int | None, typer.Option("--max-n1", help="Constraint: n1 at most this.")] = None,
+    looks: Annotated[str | None, typer.Option("--looks", help="Looks in evaluable patients, e.g. 10,20,30,40.")] = None,
+    lambda_: Annotated[float | None, typer.Option("--lambda", help="BOP2: lambda of the cut-off 1 - lambda (n/N)^gamma.")] = None,
+    gamma: Annotated[float | None, typer.Option("--gamma", help="BOP2: gamma of the cut-off 1 - lambda (n/N)^gamma.")] = None,
+    prior: Annotated[str | None, typer.Option("--prior", help="Beta prior of the response rate, A,B.")] = None,
+    theta_t: Annotated[float | None, typer.Option("--theta-t", help="Predictive: final posterior threshold.")] = None,
+    theta_l: Annotated[float | None, typer.Option("--theta-l", help="Predictive: futility threshold on PP.")] = None,
+    theta_u: Annotated[float | None, typer.Option("--theta-u", help="Predictive: efficacy threshold on PP.")] = None,
+    q0: Annotated[float | None, typer.Option("--q0", help="Joint designs: toxicity rate of no concern.")] = None,
+    q1: Annotated[float | None, typer.Option("--q1", help="Joint designs: toxicity rate too high.")] = None,
+    odds_ratio: Annotated[float | None, typer.Option("--odds-ratio", help="Joint designs: response-toxicity odds ratio.")] = None,
     json_out: JsonOpt = False,
 ) -> None:
-    """Find the minimax, admissible and optimal Simon two-stage designs."""
-    from simtrial.design import simon_search
-    from simtrial.design._format import search_table
+    """Find designs of a family: Simon's minimax, admissible and optimal designs by default.
+
+    Example: simtrial design --p0 0.1 --p1 0.3 --alpha 0.05 --beta 0.2
+    """
+    from simtrial.design._format import family_table, search_table
+    from simtrial.design.families import find_designs
 
     if n1 is not None and (min_n1 is not None or max_n1 is not None):
         fail("--n1: give either --n1 or --min-n1/--max-n1, not both")
@@ -155,23 +170,42 @@ def design(
                 fail(f"{name}: must be an integer >= 1, got {value}")
         if low is not None and high is not None and low > high:
             fail(f"{names[0]}/{names[1]}: {names[0]} ({low}) must be <= {names[1]} ({high})")
+    options = dict(p0=p0, p1=p1, alpha=alpha, beta=beta, nmax=nmax, min_n=min_n, max_n=max_n, n1=n1,
+                   min_n1=min_n1, max_n1=max_n1, looks=_int_list("--looks", looks), lambda_=lambda_, gamma=gamma,
+                   prior=_float_list("--prior", prior), theta_t=theta_t, theta_l=theta_l, theta_u=theta_u, q0=q0,
+                   q1=q1, odds_ratio=odds_ratio)
     try:
-        res = simon_search(
-            p0,
-            p1,
-            alpha,
-            beta,
-            nmax=nmax,
-            n_bounds=None if min_n is None and max_n is None else (min_n, max_n),
-            n1=n1,
-            n1_bounds=None if min_n1 is None and max_n1 is None else (min_n1, max_n1),
-        )
+        res = find_designs(family, **options)
     except SimtrialError as exc:
         fail(_bounds_as_options(str(exc)))
     if json_out:
         emit_json(res.to_dict())
+    elif family == "simon":
+        print_table(console(), search_table(res.source))
     else:
-        print_table(console(), search_table(res))
+        print_table(console(), family_table(res))
+
+
+def _int_list(option: str, text: str | None) -> list[int] | None:
+    """``"10,20,30"`` -> ``[10, 20, 30]`` (None stays None); one line naming ``option`` otherwise."""
+    if text is None:
+        return None
+    try:
+        return [int(v) for v in text.replace(" ", "").split(",") if v != ""]
+    except ValueError:
+        fail(f"{option}: must be whole numbers separated by commas, e.g. 10,20,30, got {text!r}")
+    return None
+
+
+def _float_list(option: str, text: str | None) -> list[float] | None:
+    """``"0.2,0.8"`` -> ``[0.2, 0.8]`` (None stays None); one line naming ``option`` otherwise."""
+    if text is None:
+        return None
+    try:
+        return [float(v) for v in text.replace(" ", "").split(",") if v != ""]
+    except ValueError:
+        fail(f"{option}: must be numbers separated by commas, e.g. 0.2,0.8, got {text!r}")
+    return None
 
 
 def _bounds_as_options(message: str) -> str:
