@@ -302,7 +302,7 @@ def run(
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
     from simtrial.engine import simulate
-    from simtrial.engine._table import run_json, run_table
+    from simtrial.engine._table import run_json, run_tables
     from simtrial.io import save_run
     from simtrial.model import load_config
 
@@ -315,7 +315,7 @@ def run(
     cfg = load_config(config)
     folder = Path(out) if out else Path("results") / Path(config).stem
     check_output_dir(folder, "--out")
-    total = (n_sim or cfg.simulation.n_sim) * len(cfg.scenarios)
+    total = n_sim or cfg.simulation.n_sim
     err = Console(stderr=True)
     with Progress(TextColumn("simulating"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
                   console=err, transient=True, disable=not err.is_terminal) as bar:
@@ -332,7 +332,8 @@ def run(
         emit_json(run_json(result, config))
     else:
         con = console()
-        print_table(con, run_table(result))
+        for table in run_tables(result):
+            print_table(con, table)
         con.print(f"written: {folder}/", soft_wrap=True)
 
 

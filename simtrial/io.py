@@ -105,7 +105,7 @@ def _json_default(obj: Any) -> Any:
 # simulation runs: save_run / load_run
 # ---------------------------------------------------------------------------
 
-RUN_FORMAT = 1
+RUN_FORMAT = 2
 # Files of a run folder besides result.json (see save_run).
 _RUN_FILES = ("replicates.parquet", "summary.csv", "config.yaml", "metadata.json")
 
@@ -217,23 +217,23 @@ def load_run(out_dir: str | os.PathLike[str]) -> Any:
 
 
 def _summary_csv(result: Any) -> str:
-    """``scenario,metric,value,se,exact`` rows (the csv module: no pandas import at start-up)."""
+    """``scenario,design,metric,value,se,exact`` rows (the csv module: no pandas import at start-up)."""
     import csv
     import io as _io
 
     buf = _io.StringIO()
     w = csv.writer(buf, lineterminator="\n")
-    w.writerow(["scenario", "metric", "value", "se", "exact"])
-    for s in result.scenarios:
+    w.writerow(["scenario", "design", "metric", "value", "se", "exact"])
+    for s in result.units:
         for k, e in s.metrics.items():
-            w.writerow([s.name, k, repr(float(e.value)), repr(float(e.se)), "" if e.exact is None else repr(float(e.exact))])
+            w.writerow([s.name, s.design, k, repr(float(e.value)), repr(float(e.se)),
+                        "" if e.exact is None else repr(float(e.exact))])
     return buf.getvalue()
 
 
 def _run_metadata(result: Any) -> dict[str, Any]:
     import datetime
 
-    d = result.design
     return {
         "simtrial_version": result.version,
         "config_name": result.config.get("name"),
@@ -241,7 +241,8 @@ def _run_metadata(result: Any) -> dict[str, Any]:
         "n_sim": result.n_sim,
         "threads": result.threads,
         "elapsed_seconds": result.elapsed_seconds,
-        "design": {"r1": d.r1, "n1": d.n1, "r": d.r, "n": d.n},
+        "design": result.design.to_dict(),
+        "designs": [d.to_dict() for d in result.designs],
         "scenarios": [s.name for s in result.scenarios],
         "replicates_file": result.replicates is not None,
         "written_utc": datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"),
@@ -262,14 +263,15 @@ def _unarr(d: dict[str, Any]) -> Any:
 
 
 def _run_to_dict(result: Any) -> dict[str, Any]:
-    d = result.design
-    scen = []
-    for s in result.scenarios:
-        scen.append(
+    units = []
+    for s in result.units:
+        units.append(
             {
                 "name": s.name,
+                "design": s.design,
                 "truth": dict(s.truth),
                 "metrics": {k: {"value": e.value, "se": e.se, "exact": e.exact} for k, e in s.metrics.items()},
+                "decisions": _arr(s.decisions),
                 "duration_hist": [_arr(x) for x in s.duration_hist],
                 "enrolled_counts": _arr(s.enrolled_counts),
                 "evaluable_counts": _arr(s.evaluable_counts),
@@ -282,30 +284,38 @@ def _run_to_dict(result: Any) -> dict[str, Any]:
     return {
         "format": RUN_FORMAT,
         "config": result.config,
-        "design": {"r1": d.r1, "n1": d.n1, "r": d.r, "n": d.n},
+        "designs": [d.to_dict() for d in result.designs],
         "seed": result.seed,
         "n_sim": result.n_sim,
         "threads": result.threads,
         "version": result.version,
         "elapsed_seconds": result.elapsed_seconds,
-        "scenarios": scen,
+        "units": units,
+        "differences": [d.to_dict() for d in result.differences],
     }
 
 
 def _run_from_dict(data: dict[str, Any], replicates: Any) -> Any:
-    from simtrial.design import SimonDesign
-    from simtrial.engine.result import Estimate, ScenarioResult, SimulationResult
+    from simtrial.engine.result import Estimate, PairedDifference, ScenarioResult, SimulationResult
+    from simtrial.errors import ConfigError
+    from simtrial.model.designs import design_from_dict
+
+    if data.get("format") != RUN_FORMAT:
+        raise ConfigError("", f"result.json is in format {data.get('format')!r}, this simtrial reads format "
+                          f"{RUN_FORMAT}; run `simtrial run` again to rewrite the folder")
 
     def est(m: dict[str, Any]) -> Estimate:
         # JSON has no NaN literal by default; None marks a missing se.
         se = m["se"] if m["se"] is not None else float("nan")
         return Estimate(m["value"] if m["value"] is not None else float("nan"), se, m["exact"])
 
-    scenarios = tuple(
+    units = tuple(
         ScenarioResult(
             name=s["name"],
+            design=s["design"],
             truth=s["truth"],
             metrics={k: est(m) for k, m in s["metrics"].items()},
+            decisions=_unarr(s["decisions"]),
             duration_hist=tuple(_unarr(x) for x in s["duration_hist"]),
             enrolled_counts=_unarr(s["enrolled_counts"]),
             evaluable_counts=_unarr(s["evaluable_counts"]),
@@ -314,17 +324,17 @@ def _run_from_dict(data: dict[str, Any], replicates: Any) -> Any:
             tox_counts=_unarr(s["tox_counts"]),
             rdi_hist=tuple(_unarr(x) for x in s["rdi_hist"]),
         )
-        for s in data["scenarios"]
+        for s in data["units"]
     )
-    d = data["design"]
     return SimulationResult(
         config=data["config"],
-        design=SimonDesign(d["r1"], d["n1"], d["r"], d["n"]),
+        designs=tuple(design_from_dict(d) for d in data["designs"]),
         seed=data["seed"],
         n_sim=data["n_sim"],
         threads=data["threads"],
         version=data["version"],
         elapsed_seconds=data["elapsed_seconds"],
-        scenarios=scenarios,
+        units=units,
+        differences=tuple(PairedDifference(**d) for d in data.get("differences", [])),
         replicates=replicates,
     )

@@ -1,23 +1,34 @@
-"""Counter-based random streams: one per (scenario key, replicate).
+"""Counter-based random numbers: every draw is a pure function of (key, replicate, patient, variable).
 
-A replicate's stream is a xoroshiro128+ generator whose 128-bit state is
-seeded from ``(key, replicate)`` by splitmix64. Because the stream is a pure
-function of that pair, a replicate draws the same numbers whichever thread,
-process or cluster worker runs it, so results are bit-identical for any
-degree of parallelism.
+A replicate ``j`` of run key ``key`` has the 64-bit seed ``s_j =
+splitmix64(key ^ splitmix64(j))``. Variable ``v`` of patient ``k`` is the
+output number ``c = 16 k + v`` of the SplitMix64 generator seeded with
+``s_j``, that is ``mix(s_j + (c + 1) * 0x9E3779B97F4A7C15)`` (Steele, Lea and
+Flood 2014), computed directly from its counter. So patient ``k`` is the same
+person whatever design, scenario, thread, process or worker simulates it, and
+whatever the trial did with the patients before ``k``: a patient's draws do
+not depend on how many numbers anything else drew.
 
-The state lives in a caller-owned ``uint64[2]`` array that the kernels reuse
-across replicates (no allocation per replicate).
+The variables (:data:`V_ARRIVAL` ...) are standard variates: the arrival gap
+and the survival time are standard exponentials, the others uniforms that
+each scenario turns into outcomes through its own probabilities (a response
+is ``u < p``), so scenarios share patients too.
+
+The older stream API (:func:`seed_stream`, :func:`step`, :func:`next_u64`:
+xoroshiro128+ seeded from (key, replicate)) serves the randomized follow-up
+kernels.
 
 Exponential variates use the ziggurat of Marsaglia and Tsang (2000),
 built with 1024 layers rather than their 256: one output gives the layer
 (its top 10 bits) and a 53-bit uniform (bits 1-53), and about 99.36% of
 variates are accepted at once with one multiplication, no logarithm
-(97.8% with 256 layers). The rest draw further numbers (the base strip's
-tail or a wedge test), so a variate's draw count is one or more. The
-layer comes from the top bits because xoroshiro128+'s lowest four bits
-are its weakest (they can fail linearity tests, Blackman and Vigna 2021):
-bit 0 is not used, and bits 1-3 are the uniform's last three.
+(97.8% with 256 layers). The rest need further numbers (the base strip's
+tail or a wedge test): for a counter-based variate they are the outputs
+``mix(x + i * 0x9E3779B97F4A7C15)``, ``i = 1, 2, ...``, of the SplitMix64
+stream seeded with the variate's own first output ``x``, so the variate
+is still a function of its (key, replicate, patient, variable) alone.
+Bit 0 of an output is not used (xoroshiro128+'s lowest bits are its
+weakest, Blackman and Vigna 2021; the same layout serves both generators).
 
 References
 ----------
@@ -37,6 +48,17 @@ from numba import njit, types
 from numba.extending import intrinsic
 
 __all__ = [
+    "run_key",
+    "replicate_seed",
+    "draw",
+    "exponential_from",
+    "NVAR",
+    "V_ARRIVAL",
+    "V_RESPONSE",
+    "V_SURVIVAL",
+    "V_WITHDRAW",
+    "V_TOX0",
+    "MAX_LEVELS",
     "scenario_key",
     "seed_stream",
     "next_u64",
@@ -151,12 +173,50 @@ def scenario_key(seed: int, *identity: int) -> np.uint64:
     return ss.generate_state(1, dtype=np.uint64)[0]
 
 
-@njit(cache=True)
-def _splitmix64(x):
-    z = x + _GOLDEN
+@njit(cache=True, inline="always")
+def _mix(z):
+    """SplitMix64's output function (a bijection of 64-bit words)."""
     z = (z ^ (z >> _S30)) * _M1
     z = (z ^ (z >> _S27)) * _M2
     return z ^ (z >> _S31)
+
+
+@njit(cache=True, inline="always")
+def _splitmix64(x):
+    return _mix(x + _GOLDEN)
+
+
+# Patient variables: the low 4 bits of a draw's counter (16 per patient).
+NVAR = 16
+_VAR_BITS = np.uint64(4)
+V_ARRIVAL = 0  # standard exponential: the gap before the patient's arrival
+V_RESPONSE = 1  # uniform: responds if u < p_response
+V_SURVIVAL = 2  # standard exponential: overall survival
+V_WITHDRAW = 3  # uniform: cycle of withdrawal
+V_TOX0 = 4  # uniform: cycle of the first toxicity at dose level l is variable V_TOX0 + l
+#: Dose levels a patient can reach (the starting dose and up to 11 reductions).
+MAX_LEVELS = NVAR - V_TOX0
+
+
+def run_key(seed: int) -> np.uint64:
+    """The 64-bit key of a run: every scenario and design of the run draws its patients from it.
+
+    ``numpy.random.SeedSequence(seed)`` expanded to one 64-bit word.
+    """
+    return scenario_key(seed)
+
+
+@njit(cache=True, inline="always")
+def replicate_seed(key, replicate):
+    """The SplitMix64 seed ``splitmix64(key ^ splitmix64(replicate))`` of one replicate."""
+    return _splitmix64(np.uint64(key) ^ _splitmix64(np.uint64(replicate)))
+
+
+@njit(cache=True, inline="always")
+def draw(seed, patient, var):
+    """Variable ``var`` of patient ``patient``: SplitMix64 output number ``16 patient + var`` of ``seed``."""
+    c = (np.uint64(patient) << _VAR_BITS) | np.uint64(var)
+    return _mix(seed + (c + np.uint64(1)) * _GOLDEN)
 
 
 @njit(cache=True)
@@ -261,6 +321,39 @@ def exponential_of(x, s0, s1):
     if unlikely(u >= ZIG_KE[idx]):
         return _exponential_slow(x, s0, s1)
     return float(u) * ZIG_WE[idx], s0, s1
+
+
+@njit(cache=True)
+def _exponential_slow_from(x):
+    """The ziggurat's rare paths for output ``x`` (see :func:`exponential_from`)."""
+    i = np.uint64(1)
+    while True:
+        idx, u = _layer_uniform(x)
+        z = float(u) * ZIG_WE[idx]
+        if u < ZIG_KE[idx]:
+            return z
+        y = _mix(x + i * _GOLDEN)
+        i += np.uint64(1)
+        if idx == 0:
+            # Beyond the base strip: ZIG_R plus an exponential (memorylessness), by inversion.
+            return ZIG_R - np.log(1.0 - double_of(y))
+        if (ZIG_FE[idx - 1] - ZIG_FE[idx]) * double_of(y) + ZIG_FE[idx] < np.exp(-z):
+            return z
+        x = _mix(x + i * _GOLDEN)
+        i += np.uint64(1)
+
+
+@njit(cache=True, inline="always")
+def exponential_from(x):
+    """A standard exponential variate from the counter-based output ``x`` (ziggurat).
+
+    In about 0.64% of cases it needs more numbers, taken from the SplitMix64
+    stream seeded with ``x`` (see the module docstring).
+    """
+    idx, u = _layer_uniform(x)
+    if unlikely(u >= ZIG_KE[idx]):
+        return _exponential_slow_from(x)
+    return float(u) * ZIG_WE[idx]
 
 
 @njit(cache=True)

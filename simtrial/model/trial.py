@@ -13,7 +13,7 @@ import math
 
 from typing import Annotated, Any, Literal
 
-from pydantic import AfterValidator, BeforeValidator, Field, model_validator
+from pydantic import AfterValidator, BeforeValidator, ConfigDict, Field, model_validator
 
 from simtrial.model._base import StrictModel
 from simtrial.model.followup import FollowupConfig
@@ -336,69 +336,145 @@ class ToxicityStopRule(StrictModel):
     window_cycles: PosInt = 1
 
 
-class DesignConfig(StrictModel):
-    """The Simon two-stage design: explicit (r1, n1, r, n) or searched.
+_SIMON_KEYS = ("r1", "n1", "r", "n")
+_TABLE_KEYS = ("looks", "futility", "efficacy", "toxicity")
+_SEARCH_KEYS = ("p0", "p1", "alpha", "beta")
+#: Options passed to a design family (:func:`simtrial.design.families.find_designs`), as ``simtrial design`` names them.
+FAMILY_OPTION_KEYS = ("p0", "p1", "alpha", "beta", "nmax", "lambda_", "gamma", "prior", "theta_t", "theta_l",
+                      "theta_u", "q0", "q1", "odds_ratio")
 
-    Stop for futility after stage 1 if responses <= r1; declare the drug
-    promising if total responses > r.
+
+class DesignConfig(StrictModel):
+    """One design: a Simon design, an explicit decision table, or a design of a family.
+
+    Give one of: ``r1, n1, r, n`` (Simon's design); ``looks`` and
+    ``futility`` (with optional ``efficacy`` and ``toxicity`` bounds: any
+    decision table); or ``p0, p1, alpha, beta`` with an optional ``family``
+    (default ``simon``) and ``kind`` (default ``optimal``), the design
+    that family's search finds (``simtrial design --family ...``).
 
     Attributes
     ----------
+    name : str or None
+        The design's name in results (required in a ``designs:`` list).
+    family : str or None
+        ``simon``, ``mander-thompson``, ``chen``, ``bop2`` ... (see ``simtrial design --help``).
     r1, n1, r, n : int or None
-        Explicit design (all four together).
-    p0, p1, alpha, beta : float or None
-        Search inputs (all four together), used when no explicit design.
-    kind : {"optimal", "minimax"}
-    nmax : int or None
-        Upper bound on n for the search.
+        Simon's design: stop after ``n1`` evaluable patients with ``<= r1``
+        responses; promising with ``> r`` responses among ``n``.
+    looks, futility, efficacy, toxicity : list of int or None
+        A decision table (see :class:`simtrial.design.DecisionTable`).
+    p0, p1, alpha, beta, nmax, lambda, gamma, prior, theta_t, theta_l, theta_u, q0, q1, odds_ratio
+        The family's targets and options.
+    kind : str or None
+        Which of the family's designs (``optimal``, ``minimax`` ...).
     pause_after_stage1 : bool
-        Suspend accrual until the stage-1 patients are assessed.
+        Suspend accrual at each interim look until its patients are assessed.
     toxicity_stop : ToxicityStopRule or None
     """
 
+    name: str | None = Field(default=None, min_length=1)
+    family: str | None = None
     r1: NonNegInt | None = None
     n1: PosInt | None = None
     r: NonNegInt | None = None
     n: PosInt | None = None
+    looks: list[PosInt] | None = None
+    futility: list[int] | None = None
+    efficacy: list[PosInt | None] | None = None
+    toxicity: list[NonNegInt | None] | None = None
     p0: OpenProbability | None = None
     p1: OpenProbability | None = None
     alpha: OpenProbability | None = None
     beta: OpenProbability | None = None
-    kind: Literal["optimal", "minimax"] = "optimal"
+    kind: str | None = None
     nmax: PosInt | None = None
+    lambda_: PosFloat | None = Field(default=None, alias="lambda")
+    gamma: NonNegFloat | None = None
+    prior: Annotated[tuple[PosFloat, PosFloat], BeforeValidator(_beta_pair)] | None = None
+    theta_t: OpenProbability | None = None
+    theta_l: OpenProbability | None = None
+    theta_u: OpenProbability | None = None
+    q0: OpenProbability | None = None
+    q1: OpenProbability | None = None
+    odds_ratio: PosFloat | None = None
     pause_after_stage1: bool = True
     toxicity_stop: ToxicityStopRule | None = None
 
+    model_config = ConfigDict(extra="forbid", frozen=True, validate_default=True, populate_by_name=True)
+
     @model_validator(mode="after")
     def _check(self) -> DesignConfig:
-        explicit = [self.r1, self.n1, self.r, self.n]
-        search = [self.p0, self.p1, self.alpha, self.beta]
-        if any(v is not None for v in explicit):
-            for k, v in zip(("r1", "n1", "r", "n"), explicit):
-                if v is None:
+        given = {k for k in type(self).model_fields if getattr(self, k) is not None}
+        simon = [k for k in _SIMON_KEYS if k in given]
+        table = [k for k in _TABLE_KEYS if k in given]
+        search = [k for k in FAMILY_OPTION_KEYS if k in given] + (["kind"] if "kind" in given else [])
+        if simon:
+            others = table + search + (["family"] if self.family not in (None, "simon") else [])
+            if others:
+                raise ValueError(f"<<{others[0].rstrip('_')}>> give either an explicit design (r1, n1, r, n) or "
+                                 f"search parameters, not both")
+            for k in _SIMON_KEYS:
+                if k not in given:
                     raise ValueError(f"<<{k}>> an explicit design needs all of r1, n1, r, n")
-            r1, n1, r, n = explicit
-            if r1 >= n1:
+            r1, n1, r, n = self.r1, self.n1, self.r, self.n
+            if r1 >= n1:  # type: ignore[operator]
                 raise ValueError(f"<<r1>> must be smaller than n1 ({n1}), got {r1}")
-            if n1 >= n:
+            if n1 >= n:  # type: ignore[operator]
                 raise ValueError(f"<<n1>> must be smaller than n ({n}), got {n1}")
-            if r >= n:
+            if r >= n:  # type: ignore[operator]
                 raise ValueError(f"<<r>> must be smaller than n ({n}), got {r}")
-            if r < r1:
+            if r < r1:  # type: ignore[operator]
                 raise ValueError(f"<<r>> must be >= r1 ({r1}), got {r}")
-        elif all(v is not None for v in search):
+        elif table:
+            if search or self.family not in (None, "table"):
+                bad = search[0].rstrip("_") if search else "family"
+                raise ValueError(f"<<{bad}>> give either a decision table (looks, futility, ...) or a family's "
+                                 f"search parameters, not both")
+            for k in ("looks", "futility"):
+                if k not in given:
+                    raise ValueError(f"<<{k}>> a decision table needs looks and futility")
+            from simtrial.design.tables import DecisionTable
+            from simtrial.errors import DesignError
+
+            try:
+                DecisionTable(looks=self.looks, futility=self.futility, efficacy=self.efficacy or (),
+                              toxicity=self.toxicity)
+            except DesignError as exc:
+                field = str(exc).split(" ", 1)[0].split("[", 1)[0]
+                raise ValueError(f"<<{field if field in _TABLE_KEYS else 'looks'}>> {exc}") from None
+        else:
+            family = self.family or "simon"
+            if family == "simon":
+                for k in _SEARCH_KEYS:
+                    if k not in given:
+                        raise ValueError(f"<<{k}>> give either r1, n1, r, n, a decision table (looks, futility), "
+                                         f"or all of p0, p1, alpha, beta")
+                if self.kind is not None and self.kind not in ("optimal", "minimax"):
+                    raise ValueError(f"<<kind>> must be 'optimal' or 'minimax' for a Simon design, got {self.kind!r}")
+            for k in ("p0", "p1"):
+                if k not in given:
+                    raise ValueError(f"<<{k}>> the {family} family needs p0 and p1")
             if self.p1 <= self.p0:  # type: ignore[operator]
                 raise ValueError(f"<<p1>> must be greater than p0 ({self.p0}), got {self.p1}")
-        else:
-            for k, v in zip(("p0", "p1", "alpha", "beta"), search):
-                if v is None:
-                    raise ValueError(f"<<{k}>> give either r1, n1, r, n or all of p0, p1, alpha, beta")
         return self
 
     @property
     def explicit(self) -> bool:
         """True when r1, n1, r, n are given."""
         return self.n is not None
+
+    @property
+    def is_table(self) -> bool:
+        """True when the design is an explicit decision table."""
+        return self.looks is not None
+
+    def family_options(self) -> dict[str, Any]:
+        """The options given for the family's search, as ``simtrial design`` names them."""
+        out = {k: getattr(self, k) for k in FAMILY_OPTION_KEYS if getattr(self, k) is not None}
+        if "prior" in out:
+            out["prior"] = list(out["prior"])
+        return out
 
 
 class ScenarioConfig(StrictModel):
@@ -457,7 +533,8 @@ class TrialConfig(StrictModel):
     response: ResponseConfig = ResponseConfig()
     evaluability: EvaluabilityConfig = EvaluabilityConfig()
     survival: SurvivalConfig | None = None
-    design: DesignConfig
+    design: DesignConfig | None = None
+    designs: list[DesignConfig] | None = Field(default=None, min_length=1)
     scenarios: list[ScenarioConfig] = Field(min_length=1)
     simulation: SimulationConfig = SimulationConfig()
     followup: FollowupConfig | None = None
@@ -476,30 +553,55 @@ class TrialConfig(StrictModel):
         drugs = [d.name for d in self.treatment.drugs]
         if self.toxicity.drug is not None and self.toxicity.drug not in drugs:
             raise ValueError(f"<<toxicity.drug>> must be one of {drugs}, got {self.toxicity.drug!r}")
-        rule = self.design.toxicity_stop
-        if rule is not None and rule.window_cycles > self.treatment.max_cycles:
-            raise ValueError("<<design.toxicity_stop.window_cycles>> must be <= treatment.max_cycles")
-        if self.design.explicit and self.evaluability.max_enrolled is not None:
-            if self.evaluability.max_enrolled < self.design.n:  # type: ignore[operator]
-                raise ValueError(f"<<evaluability.max_enrolled>> must be >= n ({self.design.n})")
+        if (self.design is None) == (self.designs is None):
+            raise ValueError("<<design>> give either design: (one design) or designs: (a list of named designs)")
+        blocks = self.design_blocks()
+        if self.designs is not None:
+            seen: list[str] = []
+            for i, d in enumerate(self.designs):
+                if d.name is None:
+                    raise ValueError(f"<<designs[{i}].name>> every design of a designs: list needs a name")
+                if d.name in seen:
+                    raise ValueError(f"<<designs[{i}].name>> duplicate design name {d.name!r}")
+                seen.append(d.name)
+        windows = set()
+        for i, d in enumerate(blocks):
+            where = "design" if self.designs is None else f"designs[{i}]"
+            rule = d.toxicity_stop
+            if rule is not None:
+                windows.add(rule.window_cycles)
+                if rule.window_cycles > self.treatment.max_cycles:
+                    raise ValueError(f"<<{where}.toxicity_stop.window_cycles>> must be <= treatment.max_cycles")
+            n_max = d.n if d.explicit else (d.looks[-1] if d.is_table else None)
+            if n_max is not None and self.evaluability.max_enrolled is not None:
+                if self.evaluability.max_enrolled < n_max:
+                    raise ValueError(f"<<evaluability.max_enrolled>> must be >= the design's maximum n ({n_max})")
+        if len(windows) > 1:
+            raise ValueError("<<designs>> designs simulated on one cohort share the toxicity monitoring window: "
+                             f"give every toxicity_stop the same window_cycles, got {sorted(windows)}")
         return self
 
-    def resolved_design(self):
-        """The Simon design to simulate: explicit, or found by ``simon_search``.
+    def design_blocks(self) -> list[DesignConfig]:
+        """The design blocks: ``[design]`` or the ``designs:`` list."""
+        return [self.design] if self.design is not None else list(self.designs or [])
+
+    def resolved_designs(self):
+        """Every design as a decision table with its accrual pause and toxicity rule.
 
         Returns
         -------
-        simtrial.design.SimonDesign
+        tuple of simtrial.model.designs.ResolvedDesign
         """
-        from simtrial.design import SimonDesign, simon_search
+        from simtrial.model.designs import resolve_designs
 
-        d = self.design
-        if d.explicit:
-            return SimonDesign(d.r1, d.n1, d.r, d.n)
-        kwargs = {} if d.nmax is None else {"nmax": d.nmax}
-        found = simon_search(d.p0, d.p1, d.alpha, d.beta, **kwargs)
-        pick = found.optimal if d.kind == "optimal" else found.minimax
-        return pick.design
+        return resolve_designs(self)
+
+    def monitoring_window(self) -> int:
+        """Cycles in the toxicity rule's monitoring window (shared by the designs; 1 without a rule)."""
+        for d in self.design_blocks():
+            if d.toxicity_stop is not None:
+                return d.toxicity_stop.window_cycles
+        return 1
 
     def tox_drug_index(self) -> int:
         """Index of the drug driving toxicity and dose intensity."""
@@ -508,20 +610,26 @@ class TrialConfig(StrictModel):
         return [d.name for d in self.treatment.drugs].index(self.toxicity.drug)
 
     def reduces_to_binomial(self) -> bool:
-        """True when no scenario-independent feature makes patients non-evaluable.
+        """True when nothing but the scenario's toxicity makes a patient non-evaluable or ends a trial early.
 
         That is: no survival model (no deaths), no withdrawal, no toxicity
-        stopping rule and no accrual cap. A scenario with ``p_tox == 0`` is
-        then exactly the binomial Simon design (see :meth:`scenario_is_binomial`).
+        stopping rule in any design and no accrual cap. A scenario is then
+        exactly the binomial design when toxicity cannot end treatment before
+        the response assessment (see :meth:`scenario_is_binomial`).
         """
         return (
             self.survival is None
             and self.evaluability.withdrawal_per_cycle == 0.0
-            and self.design.toxicity_stop is None
+            and all(d.toxicity_stop is None for d in self.design_blocks())
             and self.enrollment.max_duration is None
         )
 
     def scenario_is_binomial(self, index: int) -> bool:
-        """True when scenario ``index`` reduces to the binomial design (exact values exist)."""
+        """True when scenario ``index`` reduces to the binomial design (exact values exist).
+
+        Every patient is then evaluable: no deaths or withdrawal, and a
+        toxicity, counted at the end of its cycle, cannot end treatment before
+        an assessment after cycle 1 (or there is none).
+        """
         s = self.scenarios[index]
-        return self.reduces_to_binomial() and s.p_tox == 0.0
+        return self.reduces_to_binomial() and (s.p_tox == 0.0 or self.response.assess_after_cycles == 1)
