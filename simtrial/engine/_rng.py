@@ -325,21 +325,25 @@ def exponential_of(x, s0, s1):
 
 @njit(cache=True)
 def _exponential_slow_from(x):
-    """The ziggurat's rare paths for output ``x`` (see :func:`exponential_from`)."""
+    """The ziggurat's rare paths for output ``x`` (see :func:`exponential_from`).
+
+    The further numbers are the SplitMix64 stream seeded with ``x`` itself.
+    """
+    x0 = x
     i = np.uint64(1)
     while True:
         idx, u = _layer_uniform(x)
         z = float(u) * ZIG_WE[idx]
         if u < ZIG_KE[idx]:
             return z
-        y = _mix(x + i * _GOLDEN)
+        y = _mix(x0 + i * _GOLDEN)
         i += np.uint64(1)
         if idx == 0:
             # Beyond the base strip: ZIG_R plus an exponential (memorylessness), by inversion.
             return ZIG_R - np.log(1.0 - double_of(y))
         if (ZIG_FE[idx - 1] - ZIG_FE[idx]) * double_of(y) + ZIG_FE[idx] < np.exp(-z):
             return z
-        x = _mix(x + i * _GOLDEN)
+        x = _mix(x0 + i * _GOLDEN)
         i += np.uint64(1)
 
 
