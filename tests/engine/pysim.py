@@ -380,6 +380,8 @@ class PySim:
             "duration_days": end,
             "rdi_sum": rdi,
             "dose_sum": dose,
+            # Per patient: (enrolment time, relative dose intensity, death offset, latent responder).
+            "patients": [(e, q["rdi"], q["death"], q["responder"]) for e, q in enrolled],
         }
 
     def replicate(self, key: int, j: int) -> list[dict]:

@@ -1,4 +1,4 @@
-"""The guided first-event lookup gives exactly the threshold count, for every u."""
+"""The guided first-event lookup gives exactly the threshold count, for every u: the least k with u < F(k)."""
 
 from __future__ import annotations
 
@@ -6,18 +6,16 @@ import numpy as np
 import pytest
 from numba import njit
 
-from simtrial.engine._kernels import _first_event, _first_index
-from simtrial.engine.pack import (
+from simtrial.engine._patients import (
     BIG_CYCLES,
     EV_GUIDE,
     EV_THR,
     GUIDE_N,
     GUIDE_SHIFT,
     TWO53,
+    _first_event,
     first_event_cdf,
     first_event_table,
-    response_tox_cdf,
-    threshold,
 )
 
 # (p in cycle 1, p in later cycles, cycles): the usual case; thresholds
@@ -38,10 +36,9 @@ CASES = [
 
 @njit(cache=True)
 def _lookup_x(x, table, max_c):
-    out = np.empty((2, x.size), dtype=np.int64)
+    out = np.empty(x.size, dtype=np.int64)
     for i in range(x.size):
-        out[0, i] = _first_index(x[i], table, 0, max_c)
-        out[1, i] = _first_event(x[i], table, 0, max_c)
+        out[i] = _first_event(x[i], table, 0, 0, max_c)
     return out
 
 
@@ -75,9 +72,8 @@ def test_guided_lookup_equals_count(p_first, p_later, max_c):
     thr = table[EV_THR:]
     u = _probe_points(thr[1:], np.random.default_rng(7))
     expect = 1 + (u[:, None] >= thr[None, 1:]).sum(axis=1)
-    got = _lookup_all(u, table[None, :], max_c)
-    np.testing.assert_array_equal(got[0], expect)
-    np.testing.assert_array_equal(got[1], np.where(expect <= max_c, expect, BIG_CYCLES))
+    got = _lookup_all(u, table[None, None, :], max_c)
+    np.testing.assert_array_equal(got, np.where(expect <= max_c, expect, BIG_CYCLES))
 
 
 def test_guide_marks_crowded_buckets_only():
@@ -92,20 +88,3 @@ def test_guide_marks_crowded_buckets_only():
     guide = table[EV_GUIDE:EV_GUIDE + GUIDE_N]
     assert guide.min() >= 1
     assert guide[0] == 1 and guide[-1] == 7
-
-
-@pytest.mark.parametrize("p_response", [0.3, 1e-7, 0.999999, 0.0, 1.0])
-@pytest.mark.parametrize("p_first, p_later, max_c", CASES[:6])
-def test_joint_draw_keeps_the_response_event(p_response, p_first, p_later, max_c):
-    # One number gives response and first toxicity: the category is the
-    # count over the joint thresholds, and the response is exactly the event
-    # u53 < ceil(p 2**53) that a draw of its own would give.
-    cdf = response_tox_cdf(p_response, first_event_cdf(p_first, p_later, max_c))
-    table = first_event_table(cdf)
-    m = 2 * max_c + 1
-    thr = table[EV_THR:]
-    u = _probe_points(np.append(thr[1:], threshold(p_response)), np.random.default_rng(11))
-    cat = 1 + (u[:, None] >= thr[None, 1:]).sum(axis=1)
-    got = _lookup_all(u, table[None, :], m)
-    np.testing.assert_array_equal(got[0], cat)
-    np.testing.assert_array_equal(cat <= max_c + 1, u < threshold(p_response))

@@ -1,10 +1,11 @@
-"""The kernels' two per-patient paths and their two output routes agree exactly.
+"""The kernels' shortcuts and per-patient outputs agree exactly with what they stand for.
 
-* A lean scenario (``ipar[I_LEAN]``) run through the general path gives
-  bit-identical records, sums and histograms.
-* The chunk histograms (accrual by enrolment time, relative dose intensity)
-  equal histograms built from the per-patient rows that
-  ``simulate_replicate`` writes for the same replicates.
+* A course that is one step of treatment without deaths is computed in
+  closed form; forced through the general level-by-level walk it gives
+  bit-identical records and totals.
+* The accrual and relative-dose-intensity histograms and the survival
+  sample equal those built from the patients of the independent simulator
+  (tests/engine/pysim.py) for the same replicates.
 """
 
 from __future__ import annotations
@@ -12,137 +13,79 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from simtrial.engine._kernels import make_scratch, run_chunks, simulate_replicate
-from simtrial.engine._rng import scenario_key, seed_stream
-from simtrial.engine.pack import (
-    F_INV_BIN_WIDTH,
-    I_LEAN,
-    I_N_RDI_BINS,
-    I_N_TIME_BINS,
-    LEAN_PACK_BITS,
-    PAT_ENROLL,
-    PAT_RDI,
-    R_CAPSTOP,
-    R_ENROLLED,
-    R_EVALUABLE,
-    R_RESPONSES,
-    R_TOXPAT,
-    R_X1,
-    pack_scenario,
-)
-from simtrial.engine.simulate import _run_scenario
-from simtrial.model import load_config, parse_config
+from pysim import PySim
+from simtrial.engine._patients import S_ONE_LEVEL
+from simtrial.engine._rng import run_key
+from simtrial.engine.pack import N_RDI_BINS, N_TIME_BINS, SURVIVAL_SAMPLE_REPLICATES, max_enrolled, pack_designs
+from simtrial.engine.pack import pack_model
+from simtrial.engine.simulate import _pairs, _run
+from simtrial.model import load_config
+from test_double_programming import NO_REPLACEMENT
 
-N = 5000
-
-# Lean, but with what the reference model does not reach: no pause after
-# stage 1 (patients arriving before the stage-1 analysis are enrolled after
-# a futility stop), an accrual cap that ends some trials, withdrawal certain
-# after cycle 3 and toxicity that can make a patient non-evaluable (no
-# replacement).
-LEAN_EDGES = {
-    "schema_version": 1, "name": "lean_edges",
-    "enrollment": {"rates": [{"per_month": 3.0}], "max_duration": "11 months"},
-    "treatment": {"cycle_length": "21 days", "max_cycles": 8, "drugs": [{"name": "a", "dose": 2.5, "days": [1, 8]}]},
-    "toxicity": {"on_event": "discontinue", "cycle1_factor": 1.5},
-    "response": {"assess_after_cycles": 2},
-    "evaluability": {"replace_non_evaluable": False},
-    "design": {"r1": 1, "n1": 10, "r": 5, "n": 29, "pause_after_stage1": False},
-    "scenarios": [{"name": "low", "p_response": 0.1, "p_tox": 0.2}, {"name": "high", "p_response": 0.3, "p_tox": 0.05}],
-}  # fmt: skip
+N = 3000
 
 
-def _packs(path):
-    cfg = parse_config(LEAN_EDGES) if path == "lean_edges" else load_config(path)
-    design = cfg.resolved_design()
-    return [pack_scenario(cfg, design, i) for i in range(len(cfg.scenarios))]
+def _packed(cfg):
+    designs = cfg.resolved_designs()
+    n_max = max(max_enrolled(cfg, d.table.n_max) for d in designs)
+    return designs, pack_model(cfg, n_max), pack_designs(cfg, designs)
 
 
-def test_lean_flag_is_set_where_expected():
-    assert all(p.ipar[I_LEAN] == 1 for p in _packs("benchmarks/reference.yaml"))
-    assert all(p.ipar[I_LEAN] == 1 for p in _packs("configs/binomial.yaml"))
-    # Survival, dose reductions, a toxicity rule: the general path.
-    assert all(p.ipar[I_LEAN] == 0 for p in _packs("configs/len_dex.yaml"))
-    assert all(p.ipar[I_LEAN] == 0 for p in _packs("configs/cytotoxic_monitored.yaml"))
+def _config(path):
+    from simtrial.model import parse_config
+
+    return parse_config(NO_REPLACEMENT) if path == "no_replacement" else load_config(path)
 
 
-def _lean_records_equal_general(packed, key, n):
-    """Records of ``packed`` (a lean scenario), checked equal to the general path's, totals too."""
-    general = packed._replace(ipar=packed.ipar.copy())
-    general.ipar[I_LEAN] = 0
-    tot_a, rec_a = _run_scenario(run_chunks, packed, key, n, True, None)
-    tot_b, rec_b = _run_scenario(run_chunks, general, key, n, True, None)
-    assert np.array_equal(rec_a, rec_b)
+@pytest.mark.parametrize("path", ["benchmarks/reference.yaml", "configs/binomial.yaml", "no_replacement"])
+def test_closed_form_course_equals_level_walk(path, seed):
+    cfg = _config(path)
+    designs, model, des = _packed(cfg)
+    assert (model.si[:, S_ONE_LEVEL] == 1).all()
+    walk = model._replace(si=model.si.copy())
+    walk.si[:, S_ONE_LEVEL] = 0
+    key = run_key(seed)
+    tot_a, out_a = _run(model, des, key, N, True, None, _pairs(cfg, designs))
+    tot_b, out_b = _run(walk, des, key, N, True, None, _pairs(cfg, designs))
+    assert np.array_equal(out_a.recs, out_b.recs)
     for name in tot_a:
         assert np.array_equal(tot_a[name], tot_b[name]), name
-    return rec_a
-
-
-def _largest_lean(n):
-    """A lean scenario of ``n`` patients in which nearly all respond, are toxic and are evaluable."""
-    return parse_config({
-        "schema_version": 1, "name": "largest_lean",
-        "enrollment": {"rates": [{"per_month": 1000.0}]},
-        "treatment": {"cycle_length": "28 days", "max_cycles": 2, "drugs": [{"name": "a", "dose": 1.5, "days": [1]}]},
-        "toxicity": {"on_event": "discontinue"},
-        "response": {"assess_after_cycles": 1},
-        "design": {"r1": 0, "n1": 10, "r": 5, "n": n},
-        "scenarios": [{"name": "all", "p_response": 0.999, "p_tox": 0.999}],
-    })  # fmt: skip
-
-
-def test_lean_path_takes_trials_whose_counts_fit_its_packed_fields(seed):
-    # A stage's counts are packed into fields of LEAN_PACK_BITS bits: the
-    # largest trial that fits takes the lean path, and its counts come out
-    # as the general path's, field by field; one patient more does not.
-    top = (1 << LEAN_PACK_BITS) - 1
-    too_big = _largest_lean(top + 1)
-    assert pack_scenario(too_big, too_big.resolved_design(), 0).ipar[I_LEAN] == 0
-    cfg = _largest_lean(top)
-    packed = pack_scenario(cfg, cfg.resolved_design(), 0)
-    assert packed.ipar[I_LEAN] == 1
-    rec = _lean_records_equal_general(packed, scenario_key(seed, 0), 4)
-    # Every field nearly full: a carry between fields would show.
-    assert (rec[:, R_ENROLLED] == top).all()
-    assert (rec[:, R_EVALUABLE] > top - 1000).all()
-    assert (rec[:, R_RESPONSES] > top - 1000).all()
-    assert (rec[:, R_TOXPAT] > top - 1000).all()
-
-
-@pytest.mark.parametrize("path", ["benchmarks/reference.yaml", "configs/binomial.yaml", "lean_edges"])
-def test_lean_path_equals_general_path(path, seed):
-    for i, packed in enumerate(_packs(path)):
-        rec = _lean_records_equal_general(packed, scenario_key(seed, i), N)
-        assert rec[:, R_ENROLLED].min() < rec[:, R_ENROLLED].max()  # enrolment varies: not vacuous
-        if path == "lean_edges":
-            assert packed.ipar[I_LEAN] == 1
-            assert rec[:, R_CAPSTOP].any()  # the accrual cap ended some trials
-            assert (rec[:, R_EVALUABLE] < rec[:, R_ENROLLED]).any()  # non-evaluable patients occur
-            # stage-1 futility with enrolment beyond n1 (the overrun)
-            assert ((rec[:, R_X1] <= 1) & (rec[:, R_ENROLLED] > 10)).any()
+    # Not vacuous: enrolment varies.
+    assert out_a.recs[:, 0, 2].min() < out_a.recs[:, 0, 2].max()
 
 
 @pytest.mark.parametrize("path", ["benchmarks/reference.yaml", "configs/len_dex.yaml",
                                   "configs/cytotoxic_monitored.yaml"])
-def test_histograms_equal_the_patient_rows(path, seed):
-    for i, packed in enumerate(_packs(path)):
-        key = scenario_key(seed, i)
-        tot, _ = _run_scenario(run_chunks, packed, key, N, False, None)
-        scratch = make_scratch(packed)
-        pat = scratch[1]
-        state = np.empty(2, dtype=np.uint64)
-        enrol, rdi = [], []
-        for rep in range(N):
-            seed_stream(state, key, rep)
-            n = simulate_replicate(state, *packed, *scratch)
-            enrol.extend(pat[:n, PAT_ENROLL])
-            rdi.extend(pat[:n, PAT_RDI])
-        enrol, rdi = np.array(enrol), np.array(rdi)
-        n_tb, n_rb = int(packed.ipar[I_N_TIME_BINS]), int(packed.ipar[I_N_RDI_BINS])
-        accr = np.bincount(np.minimum((enrol * packed.fpar[F_INV_BIN_WIDTH]).astype(np.int64), n_tb),
-                           minlength=n_tb + 1)
-        rdih = np.bincount(np.clip((rdi * n_rb).astype(np.int64), 0, n_rb - 1), minlength=n_rb)
-        assert np.array_equal(tot["accr"], accr)
-        assert np.array_equal(tot["rdi"], rdih)
+def test_patient_outputs_equal_the_patients(path, seed):
+    n = 400
+    cfg = load_config(path)
+    designs, model, des = _packed(cfg)
+    key = run_key(seed)
+    tot, out = _run(model, des, key, n, False, None, _pairs(cfg, designs))
+    sim = PySim(cfg, designs)
+    recs = sim.run(int(key), n)
+    inv_width = float(model.rf[1])
+    for u in range(len(cfg.scenarios) * len(designs)):
+        mine = recs[u::len(cfg.scenarios) * len(designs)]
+        enrol = np.array([p[0] for r in mine for p in r["patients"]])
+        rdi = np.array([p[1] for r in mine for p in r["patients"]])
+        accr = np.bincount(np.minimum((enrol * inv_width).astype(np.int64), N_TIME_BINS), minlength=N_TIME_BINS + 1)
+        rdih = np.bincount(np.clip((rdi * N_RDI_BINS).astype(np.int64), 0, N_RDI_BINS - 1), minlength=N_RDI_BINS)
+        assert np.array_equal(tot["accr"][u], accr)
+        assert np.array_equal(tot["rdi"][u], rdih)
+        # The survival sample: the first replicates' patients, followed up to the trial's end.
+        t, e, r = [], [], []
+        for rec in mine[:SURVIVAL_SAMPLE_REPLICATES]:
+            end = rec["duration_days"]
+            for enr, _, death, responder in rec["patients"]:
+                dth = enr + death
+                t.append(max(min(dth, end) - enr, 0.0))
+                e.append(1 if dth <= end else 0)
+                r.append(1 if responder else 0)
+        m = int(out.surv_n[u])
+        assert np.array_equal(out.surv_t[u, :m], np.array(t))
+        assert np.array_equal(out.surv_e[u, :m], np.array(e))
+        assert np.array_equal(out.surv_r[u, :m], np.array(r))
         if path == "configs/len_dex.yaml":
             assert (rdi < 1.0).any()  # reduced doses reach the RDI histogram
+            assert sum(e) > 0  # deaths reach the survival sample
