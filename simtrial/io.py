@@ -300,7 +300,7 @@ def _run_from_dict(data: dict[str, Any], replicates: Any) -> Any:
     from simtrial.errors import ConfigError
     from simtrial.model.designs import design_from_dict
 
-    if data.get("format") != RUN_FORMAT:
+    if data["format"] != RUN_FORMAT:
         raise ConfigError("", f"result.json is in format {data.get('format')!r}, this simtrial reads format "
                           f"{RUN_FORMAT}; run `simtrial run` again to rewrite the folder")
 

@@ -105,7 +105,7 @@ class DecisionTable:
     futility: tuple[int, ...]
     efficacy: tuple[int | None, ...] = field(default=())
     toxicity: tuple[int | None, ...] | None = None
-    label: str = ""
+    label: str = field(default="", compare=False)
 
     def __post_init__(self) -> None:
         looks = _int_tuple("looks", self.looks, minimum=1)

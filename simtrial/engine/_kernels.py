@@ -20,7 +20,7 @@ import numpy as np
 from numba import njit, prange
 
 from simtrial.engine._driver import R_INV_BIN_WIDTH, R_N_RDI_BINS, R_N_SURV_REPS, R_N_TIME_BINS, drive
-from simtrial.engine._patients import F_RESPONDER, NPF, NTF, NTI, P_DEATH, P_RDI, Cohort
+from simtrial.engine._patients import F_RESPONDER, NPF, NTF, NTI, P_DEATH, P_RDI, T_EVAL, T_RESP, Cohort, ensure
 from simtrial.engine._rng import replicate_seed
 from simtrial.engine.outcomes import (
     CATEGORY_SLOT,
@@ -34,7 +34,7 @@ from simtrial.engine.outcomes import (
     SLOT,
 )
 
-__all__ = ["Acc", "Out", "run_chunks", "add_rows", "PAIR_SLOTS"]
+__all__ = ["Acc", "Out", "run_chunks", "add_rows", "count_patients", "PAIR_SLOTS"]
 
 #: Per-chunk accumulators (leading axis: the chunk's row in the batch; second: the unit):
 #: ``cat`` int64[B, U, categories, K_max + 1] trials by category and deciding look;
@@ -239,3 +239,25 @@ def add_rows(total, rows, n):
     for i in range(n):
         for j in range(flat.shape[0]):
             flat[j] += r[i, j]
+
+
+@njit(cache=True, parallel=True)
+def count_patients(key, n_rep, per_rep, model, out):
+    """Patients ``0 .. per_rep - 1`` of replicates ``0 .. n_rep - 1``, every scenario, counted by outcome.
+
+    ``out`` int64[S, n_rep, 3] receives, per scenario and replicate, the
+    number of evaluable patients, of evaluable responders and of responders
+    among all patients (the patient model alone, without any design).
+    """
+    n_s = model.sf.shape[0]
+    for rep in prange(n_rep):
+        cohort = _cohort(per_rep)
+        seed = replicate_seed(key, rep)
+        for s in range(n_s):
+            ensure(seed, s, model, cohort, 0, per_rep)
+            out[s, rep, 0] = cohort.ci[per_rep, T_EVAL]
+            out[s, rep, 1] = cohort.ci[per_rep, T_RESP]
+            r = 0
+            for k in range(per_rep):
+                r += (cohort.flags[k] & F_RESPONDER) != 0
+            out[s, rep, 2] = r

@@ -29,6 +29,8 @@ __all__ = [
     "METRICS",
     "metric",
     "PAIR_METRICS",
+    "is_probability",
+    "agreement_se",
 ]
 
 # ---------------------------------------------------------------------------
@@ -221,3 +223,23 @@ def metric(key: str) -> Metric:
 def pet_look_key(look: int) -> str:
     """Key of the per-look futility share at interim look ``look`` (1-based): ``pet_look1`` ..."""
     return f"pet_look{look}"
+
+
+def is_probability(key: str) -> bool:
+    """Whether metric ``key`` is a probability (a share of trials), whose SE under its exact value is known."""
+    return key.startswith("pet_look") or (key in _BY_KEY and _BY_KEY[key].reduce == "share")
+
+
+def agreement_se(key: str, se: float, exact: float, n_sim: int) -> float:
+    """The SE to judge a simulated value against its exact one.
+
+    For a probability, the larger of the estimate's SE and the SE the exact
+    value implies, ``sqrt(p (1 - p) / n_sim)``: a rare event that happened in
+    none of the replicates has an estimated SE of 0, which would make any
+    exact value above 0 look far away. Otherwise the estimate's SE.
+    """
+    import math
+
+    if is_probability(key) and 0.0 <= exact <= 1.0:
+        return max(se, math.sqrt(exact * (1.0 - exact) / n_sim))
+    return se

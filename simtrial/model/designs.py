@@ -87,7 +87,8 @@ class ResolvedDesign:
         if self.simon is not None:
             out.update(self.simon.to_dict())
         if self.monitor is not None:
-            out["toxicity_monitor"] = {"looks": list(self.monitor.looks), "bounds": list(self.monitor.bounds)}
+            out["toxicity_monitor"] = {"looks": list(self.monitor.looks), "bounds": list(self.monitor.bounds),
+                                       "label": self.monitor.label}
         out.update(self.targets)
         return out
 
@@ -166,7 +167,7 @@ def design_from_dict(data: dict[str, Any]) -> ResolvedDesign:
                           toxicity=data.get("toxicity"))
     simon = SimonDesign(data["r1"], data["n1"], data["r"], data["n"]) if "r1" in data else None
     mon = data.get("toxicity_monitor")
-    monitor = ToxicityMonitor(looks=mon["looks"], bounds=mon["bounds"]) if mon else None
+    monitor = ToxicityMonitor(looks=mon["looks"], bounds=mon["bounds"], label=mon.get("label", "")) if mon else None
     targets = {k: data[k] for k in ("p0", "p1", "alpha", "beta") if k in data}
     return ResolvedDesign(name=data["name"], table=table, pause=bool(data["pause_after_stage1"]), monitor=monitor,
                           family=data["family"], kind=data.get("kind"), simon=simon, targets=targets)

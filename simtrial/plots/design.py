@@ -13,7 +13,7 @@ import numpy as np
 
 from simtrial.plots._style import PALETTE, get_ax, styled
 
-__all__ = ["plot_oc", "plot_pet_en", "plot_designs", "design_hypotheses"]
+__all__ = ["plot_oc", "plot_pet_en", "plot_designs", "design_hypotheses", "as_table"]
 
 _EXACT = PALETTE[0]
 _SIM = PALETTE[2]
@@ -45,12 +45,21 @@ def design_hypotheses(config: Any) -> tuple[float | None, float | None]:
     return (None if p0 is None else float(p0), None if p1 is None else float(p1))
 
 
+def as_table(design: Any) -> Any:
+    """The :class:`~simtrial.design.DecisionTable` of a Simon design, a resolved design or a table."""
+    if hasattr(design, "table") and not callable(design.table):
+        return design.table  # a resolved design
+    if hasattr(design, "table") and callable(design.table):
+        return design.table()  # a SimonDesign
+    return design
+
+
 def _unpack(obj: Any, p0: float | None, p1: float | None) -> tuple[Any, Any, float | None, float | None]:
-    """(design, result or None, p0, p1) from a design or a simulation result."""
+    """(decision table, result or None, p0, p1) from a design or a simulation result."""
     if _is_result(obj):
         c0, c1 = design_hypotheses(obj.config)
-        return obj.design, obj, (c0 if p0 is None else p0), (c1 if p1 is None else p1)
-    return obj, None, p0, p1
+        return as_table(obj.design), obj, (c0 if p0 is None else p0), (c1 if p1 is None else p1)
+    return as_table(obj), None, p0, p1
 
 
 def _grid(p_grid: Any, *extra: float | None) -> np.ndarray:
@@ -124,7 +133,8 @@ def plot_oc(
     p = _grid(p_grid, p0, p1)
     kw = {"color": _EXACT, "linewidth": 1.8, "label": f"Exact: {_design_text(design)}"}
     kw.update(kwargs)
-    ax.plot(p, np.asarray(design.p_reject(p), dtype=float), gid="exact", **kw)
+    oc = design.oc(p)
+    ax.plot(p, oc.p_reject, gid="exact", **kw)
     if result is not None:
         sp, sv, sse = _sim_points(result, "p_promising")
         if sp.size:
@@ -134,7 +144,7 @@ def plot_oc(
     for pv, name, colour in ((p0, "p0", PALETTE[1]), (p1, "p1", PALETTE[3])):
         if pv is None:
             continue
-        val = float(design.p_reject(pv))
+        val = float(design.oc(pv).p_reject[0])
         what = f"\u03b1 = {val:.3f}" if name == "p0" else f"power = {val:.3f}"
         ax.axvline(pv, color=colour, linestyle="--", linewidth=1.0)
         ax.plot([pv], [val], marker="D", color=colour, linestyle="none", markersize=6,
@@ -188,9 +198,10 @@ def plot_pet_en(
     right.grid(False)
     right.spines["right"].set_visible(True)
     p = _grid(p_grid, p0, p1)
-    h1 = ax.plot(p, np.asarray(design.pet(p), dtype=float), color=PALETTE[1], gid="exact_pet",
+    oc = design.oc(p)
+    h1 = ax.plot(p, oc.pet, color=PALETTE[1], gid="exact_pet",
                  label="PET (exact)", **kwargs)
-    h2 = right.plot(p, np.asarray(design.en(p), dtype=float), color=PALETTE[2], linestyle="--",
+    h2 = right.plot(p, oc.en, color=PALETTE[2], linestyle="--",
                     gid="exact_en", label="E(N) (exact)", **kwargs)
     handles = h1 + h2
     if result is not None:
@@ -210,7 +221,8 @@ def plot_pet_en(
                         xytext=(3, -3), textcoords="offset points", va="top", fontsize=9, color="0.3")
     ax.set_xlim(0, 1)
     ax.set_ylim(-0.02, 1.02)
-    right.set_ylim(design.n1 - 0.02 * design.n2, design.n + 0.02 * design.n2)
+    span = design.n_max - design.looks[0]
+    right.set_ylim(design.looks[0] - 0.02 * span, design.n_max + 0.02 * span)
     ax.set_xlabel("True response rate p")
     ax.set_ylabel("Probability of early termination")
     right.set_ylabel("Expected sample size (patients)")
@@ -219,8 +231,12 @@ def plot_pet_en(
     return ax
 
 
-def _design_text(design: Any) -> str:
-    return f"r1/n1 = {design.r1}/{design.n1}, r/n = {design.r}/{design.n}"
+def _design_text(table: Any) -> str:
+    """Simon's ``r1/n1 = 1/10, r/n = 5/29`` for a Simon-shaped table, else the table's bounds."""
+    if table.n_looks == 2 and not table.has_efficacy and not table.is_joint:
+        (n1, n), (r1, r) = table.looks, table.futility
+        return f"r1/n1 = {r1}/{n1}, r/n = {r}/{n}"
+    return table.compact()
 
 
 @styled

@@ -159,7 +159,11 @@ def plot_accrual(
             last_change = max(last_change, t[moving[-1] + 1] / DAYS_PER_MONTH)
     design = getattr(result, "design", None)
     if design is not None:
-        for level, text in ((design.n1, f"stage 1: n1 = {design.n1} evaluable"), (design.n, f"n = {design.n} evaluable")):
+        looks = design.table.looks
+        marks = [(n, f"look {k + 1}: {n} evaluable") for k, n in enumerate(looks[:-1])]
+        if len(looks) == 2:
+            marks = [(looks[0], f"stage 1: n1 = {looks[0]} evaluable")]
+        for level, text in (*marks, (looks[-1], f"n = {looks[-1]} evaluable")):
             ax.axhline(level, color="0.4", linestyle=":", linewidth=1.0)
             ax.annotate(text, xy=(0.01, level), xycoords=("axes fraction", "data"),
                         xytext=(0, 2), textcoords="offset points", va="bottom", fontsize=9, color="0.3")

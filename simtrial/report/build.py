@@ -22,7 +22,14 @@ from simtrial.plots._style import FIG_HEIGHT, FIG_WIDTH, rc_params
 from simtrial.plots.design import design_hypotheses
 from simtrial.report.document import Document, Figure, Heading, Paragraph, Table
 from simtrial.report.statistical import REFERENCES, statistical_considerations
-from simtrial.report.tables import conduct_table, design_table, designs_compared_table, oc_table
+from simtrial.report.tables import (
+    conduct_table,
+    design_table,
+    designs_compared_table,
+    designs_simulated_table,
+    differences_frame,
+    oc_table,
+)
 
 __all__ = ["build_report", "search_for"]
 
@@ -38,7 +45,10 @@ def search_for(result: Any) -> Any:
     from simtrial.design import simon_search
     from simtrial.errors import DesignError
 
-    block = (result.config or {}).get("design") or {}
+    if result.design.simon is None:
+        return None
+    block = dict((result.config or {}).get("design") or {})
+    block.update(result.design.targets)
     args = [block.get(k) for k in ("p0", "p1", "alpha", "beta")]
     if any(a is None for a in args):
         return None
@@ -67,6 +77,14 @@ def _render(draw: Callable[[Any], Any], height: float = FIG_HEIGHT) -> tuple[byt
 def _figure(name: str, caption: str, draw: Callable[[Any], Any], height: float = FIG_HEIGHT) -> Figure:
     png, pdf = _render(draw, height)
     return Figure(name=name, caption=caption, png=png, pdf=pdf)
+
+
+def _long(design: Any) -> str:
+    """``Simon two-stage design r1/n1 = 1/10, r/n = 5/29``, or the design's label."""
+    s = design.simon
+    if s is None:
+        return design.label
+    return f"Simon two-stage design r1/n1 = {s.r1}/{s.n1}, r/n = {s.r}/{s.n}"
 
 
 def _has_survival(result: Any) -> bool:
@@ -106,8 +124,8 @@ def build_report(result: Any, *, search: Any = None) -> Document:
     blocks: list[Any] = [
         Heading(title, 1),
         Paragraph(
-            f"Simon two-stage design r1/n1 = {d.r1}/{d.n1}, r/n = {d.r}/{d.n}; {result.n_sim:,} simulated trials per "
-            f"scenario, seed {result.seed}, simtrial {result.version}."
+            f"{'Designs ' + ', '.join(x.label for x in result.designs) if len(result.designs) > 1 else _long(d)}; "
+            f"{result.n_sim:,} simulated trials per scenario, seed {result.seed}, simtrial {result.version}."
         ),
     ]
     if cfg.get("description"):
@@ -120,9 +138,9 @@ def build_report(result: Any, *, search: Any = None) -> Document:
     # --- the design --------------------------------------------------------------
     blocks.append(Heading("The design"))
     blocks.append(
-        Table("design", f"Table {next(tab_no)}. Exact characteristics of the design r1/n1 = {d.r1}/{d.n1}, "
-              f"r/n = {d.r}/{d.n}.", design_table(d, p0, p1),
-              "Exact binomial calculations; PET = probability of early termination after stage 1; "
+        Table("design", f"Table {next(tab_no)}. Exact characteristics of the {_long(d)}.",
+              design_table(d, p0, p1),
+              "Exact binomial calculations; PET = probability of an early stop for futility; "
               "E(N) = expected number of evaluable patients.")
     )
     if search is not None:
@@ -154,8 +172,10 @@ def build_report(result: Any, *, search: Any = None) -> Document:
     blocks.append(
         Table("oc", f"Table {next(tab_no)}. Decision probabilities by scenario from {result.n_sim:,} simulated "
               "trials each: estimate (Monte Carlo standard error).", oc_table(result),
-              "PET = probability of stopping after stage 1; E(N evaluable) = expected number of evaluable "
-              "patients; exact values where the model reduces to the binomial design, \u2013 otherwise.")
+              "PET = probability of an early stop for futility; 'of which determined early' = declared promising "
+              "when the accrual cap ended a trial whose responses already exceeded the final bound; E(N evaluable) = "
+              "expected number of evaluable patients; exact values where the model reduces to the binomial design, "
+              "\u2013 otherwise.")
     )
     blocks.append(
         Table("conduct", f"Table {next(tab_no)}. Trial conduct by scenario: estimate (Monte Carlo standard error).",
@@ -164,8 +184,20 @@ def build_report(result: Any, *, search: Any = None) -> Document:
               "with a grade \u2265 3 toxicity per trial; RDI = relative dose intensity (delivered / planned dose) of "
               "treated patients; SE of a percentile from its asymptotic variance.")
     )
+    if len(result.designs) > 1:
+        blocks.append(
+            Table("designs_simulated", f"Table {next(tab_no)}. Every design simulated on the same patients: estimate "
+                  "(Monte Carlo standard error).", designs_simulated_table(result),
+                  "Common random numbers: patient k of each replicate is the same person under every design.")
+        )
+        blocks.append(
+            Table("design_differences", f"Table {next(tab_no)}. Paired differences between designs.",
+                  differences_frame(result, "designs"),
+                  "Paired SE from the replicate-by-replicate differences; the independent SE is what two separate "
+                  "runs of the same size would give.")
+        )
     blocks.append(_figure("accrual", f"Figure {next(fig_no)}. Mean cumulative number of patients enrolled over "
-                          "time; the plateau at n1 is the pause for the stage-1 analysis.",
+                          "time; a plateau at an interim look is the pause for its analysis.",
                           lambda ax: plot_accrual(result, ax=ax)))
     blocks.append(_figure("duration", f"Figure {next(fig_no)}. Distribution of trial duration by scenario.",
                           lambda ax: plot_duration(result, ax=ax)))

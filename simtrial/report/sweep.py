@@ -19,7 +19,7 @@ import math
 import os
 import re
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -80,6 +80,7 @@ class FinishedSweep:
     n_sim: tuple[int, ...]
     spec: Any = None
     spec_note: str = ""
+    cell_n_sim: dict[str, int] = field(default_factory=dict)
 
     @property
     def table(self) -> Any:
@@ -156,8 +157,9 @@ def load_finished_sweep(sweep_dir: str | os.PathLike[str], *, spec: Any = None) 
         spec, note = _find_spec(manifest)
     elif spec.fingerprint != manifest.get("fingerprint"):
         raise _spec_mismatch(spec, out)
+    per_cell = {c["id"]: int(i.get("n_sim", 0)) for c, i in zip(manifest["cells"], infos)}
     return FinishedSweep(outcome=outcome, manifest=manifest, n_sim=tuple(n for n in n_sim if n > 0), spec=spec,
-                         spec_note=note)
+                         spec_note=note, cell_n_sim=per_cell)
 
 
 def _spec_mismatch(spec: Any, out: Path) -> Exception:
@@ -288,17 +290,18 @@ def sweep_axes_table(sw: FinishedSweep) -> Any:
 
 
 def _designs(sw: FinishedSweep) -> dict[str, str] | None:
-    """Cell id -> ``"r1/n1, r/n"`` when the spec is known (design resolved once per distinct design block)."""
+    """Cell id -> the primary design in Simon's notation when the spec is known (resolved once per distinct block)."""
     if sw.spec is None:
         return None
     cache: dict[str, str] = {}
     out: dict[str, str] = {}
     for cell in sw.spec.cells:
         cfg = sw.spec.cell_config(cell)
-        key = json.dumps(cfg.model_dump(mode="json").get("design"), sort_keys=True, default=str)
+        dumped = cfg.model_dump(mode="json")
+        key = json.dumps([dumped.get("design"), dumped.get("designs")], sort_keys=True, default=str)
         if key not in cache:
-            d = cfg.resolved_design()
-            cache[key] = f"{d.r1}/{d.n1}, {d.r}/{d.n}"
+            d = cfg.resolved_designs()[0]
+            cache[key] = str(d.simon) if d.simon is not None else d.table.compact()
         out[cell.id] = cache[key]
     return out
 
@@ -457,12 +460,21 @@ def _extremes(sw: FinishedSweep, metric: str, scenario: str, digits: int, what: 
     )
 
 
+def _n_sims(sw: FinishedSweep, rows: Any) -> list[int]:
+    """Replicates behind each row (its cell's ``simulation.n_sim``)."""
+    return [max(int(sw.cell_n_sim.get(cid, 0)), 1) for cid in rows["cell_id"]]
+
+
 def _exact_agreement(sw: FinishedSweep) -> str:
     t = sw.table
     ex = t[np.isfinite(t["exact"].to_numpy(dtype=float))]
     if ex.empty:
         return ""
-    se = ex["se"].to_numpy(dtype=float)
+    from simtrial.engine.outcomes import agreement_se
+
+    se = np.array([agreement_se(m, s, e, n) for m, s, e, n in
+                   zip(ex["metric"], ex["se"].to_numpy(dtype=float), ex["exact"].to_numpy(dtype=float),
+                       _n_sims(sw, ex))])
     diff = (ex["value"] - ex["exact"]).to_numpy(dtype=float)
     # A zero SE (e.g. a probability of exactly 0) agrees only when the values are equal.
     off = np.where(se > 0, np.abs(diff) > _Z * np.where(se > 0, se, 1.0), diff != 0)

@@ -10,7 +10,8 @@ from __future__ import annotations
 import math
 from typing import Any
 
-__all__ = ["design_table", "designs_compared_table", "oc_table", "conduct_table", "fmt_estimate"]
+__all__ = ["design_table", "designs_compared_table", "oc_table", "conduct_table", "fmt_estimate",
+           "designs_simulated_table", "differences_frame"]
 
 
 def _num(x: float | None, digits: int) -> str:
@@ -29,22 +30,39 @@ def fmt_estimate(est: Any, digits: int = 3) -> str:
 
 
 def design_table(design: Any, p0: float | None, p1: float | None) -> Any:
-    """Exact characteristics of the chosen design at ``p0`` and ``p1``."""
+    """Exact characteristics of the chosen design (a resolved design or a decision table) at ``p0`` and ``p1``."""
     import pandas as pd
 
-    rows = [
-        ("Stage 1: stop for futility if responses \u2264 r1 out of n1", f"{design.r1} / {design.n1}"),
-        ("Stage 2: promising if total responses > r out of n", f"{design.r} / {design.n}"),
-        ("Patients added in stage 2, n2", f"{design.n2}"),
-    ]
-    for label, p in (("p0", p0), ("p1", p1)):
-        if p is None:
-            continue
-        rows += [
-            (f"P(declare promising | {label} = {p:g})", _num(float(design.p_reject(p)), 4)),
-            (f"PET({label}): P(stop after stage 1)", _num(float(design.pet(p)), 4)),
-            (f"E(N | {label}) (patients)", _num(float(design.en(p)), 2)),
+    tab = getattr(design, "table", design)
+    simon = getattr(design, "simon", None)
+    if simon is not None:
+        rows = [
+            ("Stage 1: stop for futility if responses \u2264 r1 out of n1", f"{simon.r1} / {simon.n1}"),
+            ("Stage 2: promising if total responses > r out of n", f"{simon.r} / {simon.n}"),
+            ("Patients added in stage 2, n2", f"{simon.n2}"),
         ]
+    else:
+        rows = []
+        last = tab.n_looks - 1
+        for k, (n, a, b) in enumerate(zip(tab.looks, tab.futility, tab.efficacy)):
+            if k < last:
+                rules = [f"stop if responses \u2264 {a}" if a >= 0 else "", f"promising if \u2265 {b}" if b else ""]
+                rows.append((f"Look {k + 1}, {n} evaluable", "; ".join(r for r in rules if r) or "continue"))
+            else:
+                rows.append((f"Final look, {n} evaluable", f"promising if responses > {a}"))
+            if tab.toxicity is not None and tab.toxicity[k] is not None:
+                rows.append((f"Look {k + 1}: stop for toxicity if toxicities \u2265", f"{tab.toxicity[k]}"))
+    for label, p in (("p0", p0), ("p1", p1)):
+        if p is None or tab.is_joint:
+            continue
+        oc = tab.oc(p)
+        rows += [
+            (f"P(declare promising | {label} = {p:g})", _num(float(oc.p_reject[0]), 4)),
+            (f"PET({label}): P(early stop for futility)", _num(float(oc.pet[0]), 4)),
+            (f"E(N | {label}) (patients)", _num(float(oc.en[0]), 2)),
+        ]
+        if tab.has_efficacy:
+            rows.append((f"P(early stop for efficacy | {label})", _num(float(oc.p_early_efficacy[0]), 4)))
     return pd.DataFrame(rows, columns=["Quantity", "Exact value"])
 
 
@@ -76,9 +94,10 @@ def designs_compared_table(search: Any) -> Any:
 
 _OC_COLUMNS = (
     ("p_promising", "P(promising)", 3),
+    ("p_promising_early", "of which determined early", 3),
     ("pet", "PET", 3),
     ("p_stop_tox", "P(stop: toxicity)", 3),
-    ("p_stop_accrual", "P(stop: accrual closed)", 3),
+    ("p_stop_accrual", "P(accrual capped, undetermined)", 3),
     ("en_evaluable", "E(N evaluable)", 2),
 )
 _CONDUCT_COLUMNS = (
@@ -98,7 +117,7 @@ def _scenario_cells(s: Any) -> dict[str, str]:
     return row
 
 
-def oc_table(result: Any) -> Any:
+def oc_table(result: Any, design: str | None = None) -> Any:
     """Simulated decision probabilities by scenario, each as ``value (Monte Carlo SE)``.
 
     Where the model reduces to the binomial design the exact value of
@@ -108,7 +127,8 @@ def oc_table(result: Any) -> Any:
     import pandas as pd
 
     rows = []
-    for s in result.scenarios:
+    units = result.scenarios if design is None else result.for_design(design)
+    for s in units:
         row = _scenario_cells(s)
         for key, label, digits in _OC_COLUMNS:
             if not any(key in t.metrics for t in result.scenarios):
@@ -124,16 +144,57 @@ def oc_table(result: Any) -> Any:
     return df.drop(columns=empty)
 
 
-def conduct_table(result: Any) -> Any:
+def conduct_table(result: Any, design: str | None = None) -> Any:
     """Simulated trial conduct by scenario: size, duration, toxicity, dose intensity, deaths."""
     import pandas as pd
 
     rows = []
-    for s in result.scenarios:
+    units = result.scenarios if design is None else result.for_design(design)
+    for s in units:
         row = {"Scenario": s.name}
         for key, label, digits in _CONDUCT_COLUMNS:
             if not any(key in t.metrics for t in result.scenarios):
                 continue
             row[label] = fmt_estimate(s.metrics.get(key), digits)
         rows.append(row)
+    return pd.DataFrame(rows)
+
+
+def designs_simulated_table(result: Any) -> Any:
+    """Every design of the run under each scenario, simulated on the same patients: size, decisions, duration."""
+    import pandas as pd
+
+    rows = []
+    for s in result.units:
+        m = s.metrics
+        rows.append({
+            "Scenario": s.name,
+            "Design": s.design,
+            "P(promising)": fmt_estimate(m["p_promising"], 3),
+            "PET": fmt_estimate(m["pet"], 3),
+            "E(N enrolled)": fmt_estimate(m["en_enrolled"], 2),
+            "Median duration (months)": fmt_estimate(m["duration_median_months"], 1),
+            "Grade \u2265 3 tox. (patients)": fmt_estimate(m["n_tox_patients"], 2),
+        })
+    return pd.DataFrame(rows)
+
+
+def differences_frame(result: Any, between: str) -> Any:
+    """Paired differences between designs or neighbouring scenarios: ``difference (paired SE; independent SE)``."""
+    import pandas as pd
+
+    from simtrial.engine.outcomes import PAIR_LABELS
+
+    rows = []
+    for d in result.differences:
+        if d.between != between:
+            continue
+        digits = 3 if d.metric == "promising" else 2
+        rows.append({
+            "Within": d.within,
+            "Difference": f"{d.a} \u2212 {d.b}",
+            "Metric": PAIR_LABELS[d.metric],
+            "Estimate (paired SE; independent SE)":
+                f"{d.value:.{digits}f} ({d.se:.{digits + 1}f}; {d.se_independent:.{digits + 1}f})",
+        })
     return pd.DataFrame(rows)

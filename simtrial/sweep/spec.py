@@ -245,13 +245,16 @@ def _validate_cells(spec: SweepSpec) -> None:
             cfg = parse_config(raw, source=f"{spec.source} [cell {cell.id}]")
         except ConfigError as exc:
             raise _blame(cell, resolved, exc.key, str(exc)) from None
-        # The design search depends only on the design block: resolve each distinct one once.
-        design_key = json.dumps(cfg.model_dump(mode="json").get("design"), sort_keys=True, default=str)
+        # The design search depends only on the design blocks: resolve each distinct set once.
+        dumped = cfg.model_dump(mode="json")
+        design_key = json.dumps([dumped.get("design"), dumped.get("designs")], sort_keys=True, default=str)
         if design_key not in designs:
             try:
-                designs[design_key] = cfg.resolved_design()
+                designs[design_key] = cfg.resolved_designs()
             except DesignError as exc:
                 raise _blame(cell, resolved, "design", str(exc)) from None
+            except ConfigError as exc:
+                raise _blame(cell, resolved, exc.key or "design", str(exc)) from None
 
 
 def _blame(cell: Cell, resolved: dict[str, str], key: str, message: str) -> ConfigError:

@@ -29,7 +29,7 @@ def result():
 @pytest.mark.parametrize("p", P_VALUES)
 def test_within_4_se_of_exact(result, metric, p):
     est = result.scenario(f"p{p}").metrics[metric]
-    d = result.design
+    d = result.design.simon
     exact = {"p_promising": d.p_reject(p), "pet": d.pet(p), "en_enrolled": d.en(p), "en_evaluable": d.en(p)}[metric]
     assert est.exact == pytest.approx(float(exact), abs=1e-12)
     # The SE is computed from the simulated replicates; 4 SE is a false alarm
@@ -44,14 +44,14 @@ def test_binomial_has_no_toxicity_or_deaths(result):
         assert s.metrics["deaths_on_study"].value == 0.0
         assert s.metrics["rdi_mean"].value == 1.0
         # Everyone is evaluable: enrolled counts are exactly n1 or n.
-        d = result.design
+        d = result.design.simon
         nz = set(int(i) for i in s.enrolled_counts.nonzero()[0])
         assert nz <= {d.n1, d.n}
         assert int(s.enrolled_counts.sum()) == N_SIM
 
 
 def test_enrolled_quantiles_exact(result):
-    d = result.design
+    d = result.design.simon
     for p in P_VALUES:
         s = result.scenario(f"p{p}")
         pet = float(d.pet(p))

@@ -49,9 +49,11 @@ def test_replicates_agree_with_summary(seed):
         assert s.metrics["p_promising"].value == reps["promising"].mean()
         assert s.metrics["en_enrolled"].value == reps["enrolled"].sum() / len(reps)
         assert np.array_equal(np.bincount(reps["enrolled"], minlength=len(s.enrolled_counts)), s.enrolled_counts)
-        # Outcomes are mutually exclusive.
-        stops = reps[["promising", "stop_futility", "stop_tox"]].sum(axis=1)
-        assert (stops <= 1).all()
+        # Every replicate ends in exactly one category, and the categories' shares are the metrics.
+        shares = reps["category"].astype(str).value_counts(normalize=True)
+        assert s.metrics["p_stop_tox"].value == shares.get("stopped_toxicity", 0.0)
+        assert s.metrics["pet"].value == shares.get("futile_interim", 0.0)
+        assert reps["promising"].tolist() == reps["category"].astype(str).str.startswith("promising").tolist()
 
 
 def test_save_and_load_round_trip(tmp_path, seed):

@@ -42,7 +42,7 @@ def test_len_dex_encodes_the_paper():
     assert (dex.name, dex.dose, dex.days) == ("dexamethasone", 40.0, [1, 8, 15, 22])
     assert cfg.survival.median == 92.0
     assert cfg.scenario_is_binomial(0) is False
-    d = cfg.resolved_design()
+    d = cfg.resolved_designs()[0].simon
     # Simon (1989), Table 1, p0 = 0.10, p1 = 0.30, alpha 0.05, beta 0.20, optimal: 1/10, 5/29.
     assert (d.r1, d.n1, d.r, d.n) == (1, 10, 5, 29)
 
@@ -50,7 +50,7 @@ def test_len_dex_encodes_the_paper():
 def test_binomial_config_reduces_to_simon():
     cfg = load_config("configs/binomial.yaml")
     assert all(cfg.scenario_is_binomial(i) for i in range(len(cfg.scenarios)))
-    d = cfg.resolved_design()
+    d = cfg.resolved_designs()[0].simon
     assert (d.r1, d.n1, d.r, d.n) == (3, 13, 12, 43)
 
 

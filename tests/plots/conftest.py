@@ -7,6 +7,7 @@ import pytest
 
 from simtrial.design import SimonDesign
 from simtrial.engine.result import Estimate, ScenarioResult, SimulationResult
+from simtrial.model.designs import ResolvedDesign
 
 N_SIM = 1000
 DESIGN = SimonDesign(1, 10, 5, 29)  # Simon (1989) optimal for p0 = 0.1, p1 = 0.3, alpha 0.05, beta 0.2
@@ -41,7 +42,7 @@ def _scenario(name: str, p: float, rng: np.random.Generator) -> ScenarioResult:
     rdi_counts = rng.integers(0, 100, size=10).astype(np.int64)
     zeros = np.zeros(d.n + 1, dtype=np.int64)
     return ScenarioResult(name, {"p_response": p, "p_tox": 0.0}, metrics, (edges, counts), zeros, zeros,
-                          (t, enrolled), (time, event, responder), tox, (rdi_edges, rdi_counts))
+                          (t, enrolled), (time, event, responder), tox, (rdi_edges, rdi_counts), design="optimal")
 
 
 @pytest.fixture
@@ -50,7 +51,9 @@ def result(seed: int) -> SimulationResult:
     rng = np.random.default_rng(seed)
     scen = tuple(_scenario(n, p, rng) for n, p in (("null", 0.1), ("alternative", 0.3), ("optimistic", 0.45)))
     config = {"name": "handmade", "design": {"p0": 0.1, "p1": 0.3, "alpha": 0.05, "beta": 0.2}}
-    return SimulationResult(config, DESIGN, seed, N_SIM, 1, "test", 0.0, scen)
+    design = ResolvedDesign(name="optimal", table=DESIGN.table(), pause=True, monitor=None, family="simon",
+                            kind="optimal", simon=DESIGN)
+    return SimulationResult(config, (design,), seed, N_SIM, 1, "test", 0.0, scen)
 
 
 @pytest.fixture(autouse=True)

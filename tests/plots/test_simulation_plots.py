@@ -106,7 +106,7 @@ def test_accrual_curve_and_stage_lines(result):
         np.testing.assert_allclose(ln.get_xdata(), t / DPM, rtol=1e-15)
         np.testing.assert_array_equal(ln.get_ydata(), enrolled)
     levels = sorted(ln.get_ydata()[0] for ln in ax.get_lines() if len(ln.get_xdata()) == 2)
-    assert levels == [result.design.n1, result.design.n]
+    assert levels == list(result.design.table.looks)
     assert "(months)" in ax.get_xlabel() and "(patients)" in ax.get_ylabel()
 
 

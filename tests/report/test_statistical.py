@@ -27,7 +27,7 @@ def _text(result) -> dict[str, str]:
 
 def test_len_dex_text_states_design_rules_and_exact_characteristics(len_dex_result):
     res = len_dex_result
-    d = res.design
+    d = res.design.simon
     # Simon (1989), Table 1: optimal design for p0 = 0.10, p1 = 0.30, alpha 0.05, beta 0.20.
     assert (d.r1, d.n1, d.r, d.n) == (1, 10, 5, 29)
     t = _text(res)
@@ -45,6 +45,8 @@ def test_len_dex_text_states_design_rules_and_exact_characteristics(len_dex_resu
     assert f"is {alpha:.4f} when the true response rate is p0 = 0.1" in oc
     assert f"and {power:.4f} when it is p1 = 0.3" in oc
     assert f"PET(p0) = {pet0:.4f}" in oc
+    # The simulated type I error is above the target alpha: flagged in words, with its SE.
+    assert "exceeds the target type I error of 0.05" in oc
     assert f"E(N | p0) = {10 + (1 - pet0) * 19:.2f}" in oc
     null = res.scenario("null").metrics["p_promising"]
     assert f"{null.value:.3f} (SE {null.se:.4f}) under H0" in oc
@@ -57,6 +59,17 @@ def test_len_dex_text_states_design_rules_and_exact_characteristics(len_dex_resu
     assert "exceeds 40% is greater than 0.9, under a Beta(1, 1) prior" in tox
     assert "lenalidomide 25 \u2192 15 \u2192 10 \u2192 5 mg" in tox
     assert "delayed by 7 days" in tox
+    why = t["Why the simulated values differ from the exact ones"]
+    assert "are not evaluable" in why and "enriched for responders" in why
+    assert "did not complete the design" in why
+    model = t["Patient model and assumptions"]
+    for phrase in ("exponential with a median of 3.0 months", "hazard ratio of 0.5", "multiplied by 1.2 in cycle 1",
+                   "probability 0.12 at the end of each cycle", "A non-evaluable patient is replaced", "Poisson",
+                   "later of" if False else "or at the cap, if later", "Model rules"):
+        assert phrase in model, phrase
+    outcomes = t["Terminal outcomes"]
+    m = res.scenario("alternative").metrics
+    assert f"{m['p_promising_early'].value:.3f} promising determined early" in outcomes
     sim = t["Simulation"]
     assert f"simulating {res.n_sim:,} trials per scenario" in sim and f"seed {res.seed}" in sim
     assert "Koyama and Chen 2008" in t["Analysis"]
@@ -85,7 +98,10 @@ def test_z_agreement_flags_a_value_far_from_exact(binomial_result):
     s0 = binomial_result.scenarios[0]
     est = s0.metrics["p_promising"]
     moved = dict(s0.metrics)
-    moved["p_promising"] = Estimate(est.exact + 5 * est.se, est.se, est.exact)
-    bad = replace(binomial_result, scenarios=(replace(s0, metrics=moved), *binomial_result.scenarios[1:]))
+    from simtrial.engine.outcomes import agreement_se
+
+    moved["p_promising"] = Estimate(est.exact + 5 * agreement_se("p_promising", est.se, est.exact,
+                                                                 binomial_result.n_sim), est.se, est.exact)
+    bad = replace(binomial_result, units=(replace(s0, metrics=moved), *binomial_result.units[1:]))
     n, off = z_agreement(bad)
     assert off == [f"{s0.name}/p_promising (z = 5.0)"]
