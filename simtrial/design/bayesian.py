@@ -14,7 +14,51 @@ from simtrial.design._lazy import special
 from simtrial.design.tables import ToxicityMonitor
 from simtrial.errors import DesignError
 
-__all__ = ["posterior_toxicity_monitor"]
+__all__ = ["posterior_toxicity_monitor", "check_looks", "check_prior", "describe_prior"]
+
+
+def check_looks(looks: object, option: str = "--looks") -> tuple[int, ...]:
+    """Look sizes as a tuple of strictly increasing integers >= 1, or one line naming ``option``.
+
+    Examples
+    --------
+    >>> check_looks([10, 20, 30])
+    (10, 20, 30)
+    """
+    try:
+        seq = list(looks)  # type: ignore[call-overload]
+    except TypeError:
+        raise DesignError(f"{option} must be a list of whole numbers, e.g. 10,20,30,40, got {looks!r}") from None
+    if not seq:
+        raise DesignError(f"{option} must name at least one look")
+    out = tuple(check_int(option, v, minimum=1) for v in seq)
+    if any(b <= a for a, b in zip(out, out[1:])):
+        raise DesignError(f"{option} must be strictly increasing, got {','.join(map(str, out))}")
+    return out
+
+
+def check_prior(prior: object, mean: float, option: str = "--prior") -> tuple[float, float]:
+    """``(a, b)`` of a Beta prior, both finite and > 0; ``Beta(mean, 1 - mean)`` when ``prior`` is None.
+
+    Examples
+    --------
+    >>> check_prior(None, 0.2)
+    (0.2, 0.8)
+    """
+    if prior is None:
+        return (float(mean), 1.0 - float(mean))
+    try:
+        a, b = (float(v) for v in prior)  # type: ignore[attr-defined]
+    except (TypeError, ValueError):
+        raise DesignError(f"{option} must be two numbers A,B > 0 (a Beta(A, B) prior), got {prior!r}") from None
+    if not (a > 0.0 and b > 0.0 and np.isfinite(a) and np.isfinite(b)):
+        raise DesignError(f"{option} must be two numbers A,B > 0 (a Beta(A, B) prior), got {a:g},{b:g}")
+    return (a, b)
+
+
+def describe_prior(prior: tuple[float, float]) -> str:
+    """``"Beta(0.2, 0.8)"``."""
+    return f"Beta({prior[0]:g}, {prior[1]:g})"
 
 
 def posterior_toxicity_monitor(
