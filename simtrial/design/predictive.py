@@ -362,7 +362,7 @@ def predictive_design(
     >>> res = predictive_design(0.2, 0.4, 0.05, 0.2, nmax=40, looks=(10, 20, 30, 40), theta_t=0.95, theta_l=0.05)
     >>> d = res.design("given")
     >>> d.table.futility
-    (0, 3, 7, 12)
+    (1, 4, 7, 12)
     """
     p0, p1 = check_p0_p1(p0, p1)
     alpha = check_open_prob("--alpha", alpha)

@@ -136,7 +136,7 @@ def thall_simon_table(
     --------
     >>> t = thall_simon_table(0.2, (10, 20, 30, 40), 0.05, 0.95, p1=0.4)
     >>> t.futility, t.efficacy
-    ((0, 3, 6, 12), (7, 10, 12, None))
+    ((1, 4, 8, 12), (5, 8, 11, None))
     """
     p0 = check_open_prob("--p0", p0)
     lk = check_looks(looks)
@@ -215,7 +215,7 @@ def thall_simon_design(
     --------
     >>> d = thall_simon_design(0.2, 0.4, looks=(10, 20, 30, 40)).design("given")
     >>> round(d.alpha, 4), round(d.power, 4)
-    (0.0598, 0.8345)
+    (0.0733, 0.842)
     """
     p0, p1 = check_p0_p1(p0, p1)
     if looks is None:
