@@ -75,16 +75,20 @@ class _Predictive:
         i = np.arange(nmax + 2, dtype=float)
         ga, gb, gab = special.gammaln(a + i), special.gammaln(b + i), special.gammaln(a + b + i)
         lfact = special.gammaln(i + 1.0)
+        gb_rev = gb[nmax::-1]  # gb_rev[j] = log Gamma(b + N - j)
+        windows = np.lib.stride_tricks.sliding_window_view
         self.looks = looks
         self.nmax = nmax
         parts, bases, x_all, n_all = [], [], [], []
         base = 0
         for n in looks[:-1]:
             m = nmax - n
-            x = np.arange(n + 1)[:, None]
-            y = np.arange(m + 1)[None, :]
-            log_pmf = (lfact[m] - lfact[y] - lfact[m - y] + ga[x + y] + gb[n - x + m - y] - gab[nmax]
-                       - ga[x] - gb[n - x] + gab[n])
+            # log C(m, y) + log B(a + x + y, b + N - x - y) - log B(a + x, b + n - x), where
+            # x + y indexes sliding windows of the log-gamma tables (views, no copies).
+            comb = lfact[m] - lfact[: m + 1] - lfact[m::-1]
+            norm = gab[n] - gab[nmax] - ga[: n + 1] - gb[n::-1]
+            log_pmf = (comb[None, :] + norm[:, None] + windows(ga[: nmax + 1], m + 1)[: n + 1]
+                       + windows(gb_rev, m + 1)[: n + 1])
             sf = np.zeros((n + 1, m + 2))
             # Summed from the far tail inwards, so small tails keep their precision.
             sf[:, : m + 1] = np.cumsum(np.exp(log_pmf)[:, ::-1], axis=1)[:, ::-1]
@@ -436,8 +440,8 @@ def _best_in_groups(looks: tuple[int, ...], groups: list[_Group], p0: float, p1:
     smaller bounds: type I error, power and E(N) never increase along the
     group. The best feasible table of a group is therefore the last one with
     power ``>= 1 - beta``, provided its type I error is ``<= alpha``; it is
-    found by bisection on the power, all groups at once, which gives the
-    same design as evaluating every table of the grid.
+    found by a search on the power (8-ary, all groups at once), which gives
+    the same design as evaluating every table of the grid.
     """
     if not groups:
         return None
@@ -457,11 +461,21 @@ def _best_in_groups(looks: tuple[int, ...], groups: list[_Group], p0: float, p1:
         active = np.nonzero(hi - lo > 1)[0]
         if active.size == 0:
             break
-        mid = (lo[active] + hi[active]) // 2
-        fut, eff = stack(mid, active)
+        # Up to 7 points inside each open interval per round (an 8-ary search): the cost of an
+        # evaluation is mostly per look, not per table, so fewer rounds of more tables is faster.
+        probes = [np.unique(np.linspace(lo[w], hi[w], 9)[1:-1].round().astype(np.int64)) for w in active]
+        probes = [pr_[(pr_ > lo[w]) & (pr_ < hi[w])] for pr_, w in zip(probes, active)]
+        which = np.concatenate([np.full(pr_.size, w) for pr_, w in zip(probes, active)])
+        js = np.concatenate(probes)
+        fut, eff = stack(js, which)
         ok = grid_oc(looks, fut, eff, [p1]).p_reject[:, 0] >= 1.0 - beta
-        lo[active[ok]] = mid[ok]
-        hi[active[~ok]] = mid[~ok]
+        for w in active:
+            sel = which == w
+            good, bad = js[sel & ok], js[sel & ~ok]
+            if good.size:
+                lo[w] = good.max()
+            if bad.size:
+                hi[w] = bad.min()
     which = np.nonzero(lo >= 0)[0]
     if which.size == 0:
         return None
