@@ -26,34 +26,19 @@ from __future__ import annotations
 
 import argparse
 import os
-import time
 
 for var in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
     os.environ.setdefault(var, "1")
 
 import numpy as np  # noqa: E402
-from scipy import stats  # noqa: E402
+from _common import best_time  # noqa: E402
+from bench_search import unit_workload  # noqa: E402
 
 from simtrial.design import predictive as pred  # noqa: E402
 from simtrial.design.bop2 import GAMMA_GRID, LAMBDA_GRID, bop2_design, bop2_table  # noqa: E402
 from simtrial.design.tables import grid_oc  # noqa: E402
 
 BOP2_LOOKS = tuple(range(10, 101, 10))
-
-
-def best_time(fn, repeat: int) -> float:
-    times = []
-    for _ in range(repeat):
-        t0 = time.perf_counter()
-        fn()
-        times.append(time.perf_counter() - t0)
-    return min(times)
-
-
-def unit_workload() -> None:
-    k = np.arange(1001)[None, :]
-    m = np.arange(1001)[:, None]
-    stats.binom.sf(k, m, 0.3)
 
 
 def bop2_per_point(points: int) -> None:
@@ -87,13 +72,13 @@ def main() -> None:
     ap.add_argument("--repeat", type=int, default=3)
     args = ap.parse_args()
 
-    unit = best_time(unit_workload, args.repeat)
+    unit = best_time(unit_workload, repeats=args.repeat)
     print(f"load average {os.getloadavg()[0]:.2f}; unit workload (binom.sf on 1001 x 1001): {unit * 1e3:8.1f} ms")
 
     res = bop2_design(0.2, 0.4, 0.1, looks=BOP2_LOOKS)
-    t_bop2 = best_time(lambda: bop2_design(0.2, 0.4, 0.1, looks=BOP2_LOOKS), args.repeat)
+    t_bop2 = best_time(lambda: bop2_design(0.2, 0.4, 0.1, looks=BOP2_LOOKS), repeats=args.repeat)
     points = 400
-    t_point = best_time(lambda: bop2_per_point(points), 1) * (LAMBDA_GRID.size * GAMMA_GRID.size / points)
+    t_point = best_time(lambda: bop2_per_point(points), repeats=1) * (LAMBDA_GRID.size * GAMMA_GRID.size / points)
     d = res.designs[0]
     print(f"\nBOP2 calibration, N = 100, 10 looks, {LAMBDA_GRID.size} x {GAMMA_GRID.size} (lambda, gamma) grid: "
           f"lambda = {d.extra['lambda']:g}, gamma = {d.extra['gamma']:g}, alpha = {d.alpha:.4f}, "
@@ -103,8 +88,8 @@ def main() -> None:
           f"{t_point / t_bop2:.0f}x the calibration")
 
     res = pred.predictive_design(0.2, 0.4, 0.05, 0.2, nmax=100)
-    t_pred = best_time(lambda: pred.predictive_design(0.2, 0.4, 0.05, 0.2, nmax=100), args.repeat)
-    t_every = best_time(lambda: predictive_every_table(100), 1)
+    t_pred = best_time(lambda: pred.predictive_design(0.2, 0.4, 0.05, 0.2, nmax=100), repeats=args.repeat)
+    t_every = best_time(lambda: predictive_every_table(100), repeats=1)
     m = res.design("minimax")
     print(f"\nPredictive probability search, Nmax = 1..100, continuous monitoring, "
           f"{pred.THETA_T_GRID.size} x {pred.THETA_L_GRID.size} (theta_T, theta_L) grid: minimax N = "
