@@ -23,7 +23,7 @@ import numpy as np
 
 from simtrial.design._checks import check_int, check_open_prob, check_p0_p1
 from simtrial.design._lazy import special
-from simtrial.design.bayesian import check_looks, check_prior, describe_prior
+from simtrial.design.bayesian import check_looks, check_prior, describe_prior, exceedance_bounds
 from simtrial.design.families import FamilyDesign, FamilyResult, register_family
 from simtrial.design.tables import DecisionTable
 from simtrial.errors import DesignError
@@ -151,7 +151,9 @@ def thall_simon_table(
     pe = check_prior(prior, p0) if prior is not None else (2.0 * p0, 2.0 * (1.0 - p0))
     ps: tuple[float, float] | float = p0 if prior_s is None else check_prior(prior_s, p0, "--prior-s")
     tox = _check_tox(q1, tox_bound, tox_prior)
-    fut, eff, tox_b = [], [], []
+    fut: list[int] = []
+    eff: list[int | None] = []
+    tox_b: list[int | None] = []
     for k, n in enumerate(lk):
         x = np.arange(n + 1)
         p_good = prob_exceeds(x, n, pe, ps, delta)
@@ -173,11 +175,8 @@ def thall_simon_table(
                                   "both the futility and the efficacy rule; lower --theta-l or raise --theta-u")
             fut.append(a)
             eff.append(b if b <= n else None)
-        if tox is not None:
-            q1v, bound, (ta, tb) = tox
-            post = special.betaincc(ta + x, tb + n - x, q1v)
-            hit = np.nonzero(post > bound)[0]
-            tox_b.append(int(hit[0]) if hit.size else None)
+    if tox is not None:
+        tox_b = exceedance_bounds(lk, tox[0], tox[1], tox[2])
     label = f"Thall-Simon theta_L={tl:g}, theta_U={tu:g}, delta={delta:g}"
     return DecisionTable(looks=lk, futility=fut, efficacy=eff, toxicity=tox_b if tox is not None else None,
                          label=label)
