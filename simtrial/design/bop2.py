@@ -395,7 +395,8 @@ def bop2_design(
     form = _check_form(efficacy_form, eta)
     joint = q0 is not None or q1 is not None
     if joint and (q0 is None or q1 is None):
-        raise DesignError("--q0/--q1: the joint design needs both the acceptable (q0) and the too high (q1) toxicity rate")
+        raise DesignError("--q0/--q1: the joint design needs both the acceptable (q0) and the too high (q1) "
+                          "toxicity rate")
     if not joint:
         for name, value in (("--odds-ratio", odds_ratio), ("--lambda-t", lambda_t), ("--gamma-t", gamma_t)):
             if value is not None:
@@ -413,7 +414,8 @@ def bop2_design(
     return _response_only(p0, p1, alpha, looks_t, lam, gam, prior_r, form, etas, searched)
 
 
-def _priors(prior: Any, p0: float, q0: float | None, q1: float | None, joint: bool) -> tuple[tuple[float, float], tuple[float, float] | None]:
+def _priors(prior: Any, p0: float, q0: float | None, q1: float | None,
+            joint: bool) -> tuple[tuple[float, float], tuple[float, float] | None]:
     if not joint:
         return check_prior(prior, p0), None
     q0 = check_open_prob("--q0", q0)
