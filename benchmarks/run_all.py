@@ -26,6 +26,7 @@ def main(argv: list[str] | None = None) -> int:
     args = ap.parse_args(argv)
     scripts = {
         "bench_search.py": [],
+        "bench_bayesian.py": ["--repeat", "1"] if args.quick else [],
         "bench_engine.py": ["--quick"] if args.quick else [],
         "bench_scaling.py": ["--max", "1e6", "--thread-n", "1e5"] if args.quick else [],
         "bench_startup.py": ["--runs", "3"] if args.quick else [],

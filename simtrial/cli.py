@@ -153,6 +153,17 @@ def design(
     q0: Annotated[float | None, typer.Option("--q0", help="Joint designs: toxicity rate of no concern.")] = None,
     q1: Annotated[float | None, typer.Option("--q1", help="Joint designs: toxicity rate too high.")] = None,
     odds_ratio: Annotated[float | None, typer.Option("--odds-ratio", help="Joint designs: response-toxicity odds ratio.")] = None,
+    efficacy_form: Annotated[
+        str | None, typer.Option("--efficacy-form", help="BOP2: efficacy stopping, none, power or obf (O'Brien-Fleming).")
+    ] = None,
+    eta: Annotated[float | None, typer.Option("--eta", help="BOP2: eta of the efficacy cut-off 1 - (1 - lambda) (n/N)^eta.")] = None,
+    lambda_t: Annotated[float | None, typer.Option("--lambda-t", help="BOP2: lambda of the toxicity cut-off.")] = None,
+    gamma_t: Annotated[float | None, typer.Option("--gamma-t", help="BOP2: gamma of the toxicity cut-off.")] = None,
+    every: Annotated[int | None, typer.Option("--every", help="Bayesian designs: a look after every k patients.")] = None,
+    prior_s: Annotated[str | None, typer.Option("--prior-s", help="Thall-Simon: Beta distribution A,B of the standard rate.")] = None,
+    tox_bound: Annotated[
+        float | None, typer.Option("--tox-bound", help="Thall-Simon: stop if Pr(toxicity rate > q1) exceeds this.")
+    ] = None,
     json_out: JsonOpt = False,
 ) -> None:
     """Find designs of a family: Simon's minimax, admissible and optimal designs by default.
@@ -173,7 +184,8 @@ def design(
     options = dict(p0=p0, p1=p1, alpha=alpha, beta=beta, nmax=nmax, min_n=min_n, max_n=max_n, n1=n1,
                    min_n1=min_n1, max_n1=max_n1, looks=_int_list("--looks", looks), lambda_=lambda_, gamma=gamma,
                    prior=_float_list("--prior", prior), theta_t=theta_t, theta_l=theta_l, theta_u=theta_u, q0=q0,
-                   q1=q1, odds_ratio=odds_ratio)
+                   q1=q1, odds_ratio=odds_ratio, efficacy_form=efficacy_form, eta=eta, lambda_t=lambda_t,
+                   gamma_t=gamma_t, every=every, prior_s=_float_list("--prior-s", prior_s), tox_bound=tox_bound)
     try:
         res = find_designs(family, **options)
     except SimtrialError as exc:
@@ -184,6 +196,10 @@ def design(
         print_table(console(), search_table(res.source))
     else:
         print_table(console(), family_table(res))
+        if family in ("bop2", "predictive", "thall-simon"):
+            from simtrial.design._boundaries import print_boundaries
+
+            print_boundaries(console(), res.designs[0])
 
 
 def _int_list(option: str, text: str | None) -> list[int] | None:

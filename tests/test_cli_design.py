@@ -75,6 +75,7 @@ def test_infer_json_contract() -> None:
     assert table.exit_code == 0 and "UMVUE" in table.stdout and "95% interval" in table.stdout
 
 
+_BAYES = ["design", "--p0", "0.2", "--p1", "0.4"]
 BAD = [
     (["design", "--p0", "0.3", "--p1", "0.1"], "p0 must be smaller than p1"),
     (["design", "--p0", "1.2", "--p1", "0.3"], "p0 must be in (0, 1)"),
@@ -98,6 +99,14 @@ BAD = [
     (["design", "--p0", "0.1", "--p1", "0.3", "--max-n", "100000"], "--max-n: the upper bound may be at most 2000"),
     # nan is refused with the value as typed, not a numpy repr.
     (["oc", "--r1", "1", "--n1", "10", "--r", "5", "--n", "29", "--p", "nan"], "--p: each p must be in [0, 1], got nan"),
+    # Bayesian families: thresholds in (0, 1), increasing looks, a proper prior, something meeting alpha.
+    (_BAYES + ["--family", "predictive", "--nmax", "40", "--theta-t", "1.2", "--theta-l", "0.05"], "--theta-t"),
+    (_BAYES + ["--family", "predictive", "--nmax", "40", "--theta-l", "0"], "--theta-l"),
+    (_BAYES + ["--family", "bop2", "--looks", "10,30,20"], "--looks must be strictly increasing"),
+    (_BAYES + ["--family", "bop2", "--looks", "10,20,30,40", "--prior", "0,1"], "--prior"),
+    (_BAYES + ["--family", "bop2", "--looks", "10,20", "--alpha", "0.001"], "--alpha"),
+    (_BAYES + ["--family", "predictive", "--nmax", "6"], "--alpha/--beta"),
+    (_BAYES + ["--family", "bop2", "--looks", "10,20", "--theta-t", "0.9"], "--theta-t: does not apply"),
 ]
 
 

@@ -40,6 +40,9 @@ __all__ = [
     "TableOC",
     "ToxicityMonitor",
     "joint_cell_probabilities",
+    "grid_oc",
+    "grid_oc_joint",
+    "GridOC",
     "NO_FUTILITY",
 ]
 
@@ -554,6 +557,197 @@ def _oc_joint(table: DecisionTable, p: np.ndarray, q: np.ndarray, psi: np.ndarra
         responses.append((dist * stopping).sum(axis=2))
         dist = dist * ~stopping
     return TableOC(table=table, p=p, q=q, futility=fut, efficacy=eff, toxicity=tox, responses=responses)
+
+
+@dataclass(frozen=True)
+class GridOC:
+    """Exact operating characteristics of many response tables with the same looks, ``[t, s]``.
+
+    Attributes
+    ----------
+    p : ndarray
+        True response rates (scenario ``s``).
+    p_reject : ndarray
+        ``P(declare promising)`` of table ``t`` at ``p[s]``.
+    pet : ndarray
+        Probability of an early stop for futility.
+    p_early_efficacy : ndarray
+        Probability of an early stop declaring the drug promising.
+    en : ndarray
+        Expected number of evaluable patients.
+    """
+
+    p: np.ndarray
+    p_reject: np.ndarray
+    pet: np.ndarray
+    p_early_efficacy: np.ndarray
+    en: np.ndarray
+
+
+def grid_oc(
+    looks: Any,
+    futility: np.ndarray,
+    efficacy: np.ndarray | None = None,
+    p: float | np.ndarray = 0.5,
+) -> GridOC:
+    """Exact operating characteristics of many decision tables that share their looks.
+
+    The same dynamic programming as :meth:`DecisionTable.oc` for response
+    alone, run on all tables at once (one row per table and true rate), for
+    the calibration grids of the Bayesian families, where thousands of
+    candidate tables differ only in their bounds. Bounds are not checked
+    here: the caller builds them from a rule.
+
+    Parameters
+    ----------
+    looks : sequence of int
+        Strictly increasing look sizes ``n_1 < ... < n_K``.
+    futility : array_like of int, shape (T, K)
+        ``a_k`` of each table (``-1``: no futility stop at that look).
+    efficacy : array_like of int, shape (T, K), optional
+        ``b_k`` of each table; any value above ``n_k`` means no efficacy
+        stop there. The last column is ignored.
+    p : float or array_like
+        True response rates.
+
+    Returns
+    -------
+    GridOC
+
+    Examples
+    --------
+    >>> g = grid_oc((10, 29), [[1, 5], [0, 4]], p=[0.1, 0.3])
+    >>> round(float(g.p_reject[0, 0]), 6), round(float(g.pet[0, 1]), 4)
+    (0.047086, 0.1493)
+    """
+    looks_arr = np.asarray(looks, dtype=np.int64)
+    fut = np.atleast_2d(np.asarray(futility, dtype=np.int64))
+    t_count, k_looks = fut.shape
+    big = int(looks_arr[-1]) + 1
+    eff = np.full_like(fut, big) if efficacy is None else np.atleast_2d(np.asarray(efficacy, dtype=np.int64))
+    p_arr = np.atleast_1d(check_closed_probs("p", p)).astype(float).ravel()
+    s_count = p_arr.size
+    # Rows are (scenario, table) pairs: scenario-major, so each scenario's increments are one block.
+    rows = s_count * t_count
+    fut_r = np.tile(fut, (s_count, 1))
+    eff_r = np.tile(eff, (s_count, 1))
+    dist = np.ones((rows, 1))
+    stop_f = np.zeros((rows, k_looks))
+    stop_e = np.zeros((rows, k_looks))
+    incs: dict[int, np.ndarray] = {}
+    prev = 0
+    for k, n in enumerate(looks_arr.tolist()):
+        if n - prev not in incs:
+            incs[n - prev] = np.repeat(binom_pmf_rows(n - prev, p_arr), t_count, axis=0)
+        dist = _convolve_last(dist, incs[n - prev])
+        prev = n
+        x = np.arange(dist.shape[1])
+        f_mask = x[None, :] <= fut_r[:, k, None]
+        e_mask = ~f_mask if k == k_looks - 1 else x[None, :] >= eff_r[:, k, None]
+        stop_f[:, k] = (dist * f_mask).sum(axis=1)
+        stop_e[:, k] = (dist * e_mask).sum(axis=1)
+        dist = dist * ~(f_mask | e_mask)
+
+    def shaped(a: np.ndarray) -> np.ndarray:
+        return a.reshape(s_count, t_count).T.copy()
+
+    en = (stop_f + stop_e) @ looks_arr.astype(float)
+    return GridOC(
+        p=p_arr,
+        p_reject=shaped(stop_e.sum(axis=1)),
+        pet=shaped(stop_f[:, :-1].sum(axis=1)),
+        p_early_efficacy=shaped(stop_e[:, :-1].sum(axis=1)),
+        en=shaped(en),
+    )
+
+
+def grid_oc_joint(
+    looks: Any,
+    futility: np.ndarray,
+    toxicity: np.ndarray,
+    cells: np.ndarray,
+    efficacy: np.ndarray | None = None,
+) -> GridOC:
+    """Exact operating characteristics of many joint (response and toxicity) tables that share their looks.
+
+    The dynamic programming of :meth:`DecisionTable.oc` with toxicity
+    bounds, run on all tables at once and carried one patient at a time
+    (four outcomes per patient, so no table of multinomial increments is
+    needed). The rules at a look are those of :class:`DecisionTable`:
+    toxicity first, then futility or efficacy; at the last look promising
+    means responses ``> a_K`` and toxicities ``< t_K``.
+
+    Parameters
+    ----------
+    looks : sequence of int
+        Strictly increasing look sizes.
+    futility : array_like of int, shape (T, K)
+        Response bounds ``a_k`` (``-1``: none).
+    toxicity : array_like of int, shape (T, K)
+        Toxicity bounds ``t_k``; any value above ``n_k`` means none.
+    cells : array_like, shape (S, 4)
+        Cell probabilities of one patient in the order (response and
+        toxicity, response only, toxicity only, neither), one row per
+        scenario (:func:`joint_cell_probabilities` gives them from margins
+        and an odds ratio).
+    efficacy : array_like of int, shape (T, K), optional
+        Efficacy bounds ``b_k`` (above ``n_k``: none); the last column is ignored.
+
+    Returns
+    -------
+    GridOC
+        ``p`` holds the response margins of the scenarios.
+
+    Examples
+    --------
+    >>> c = joint_cell_probabilities(np.array([0.3]), np.array([0.2]), np.array([1.0]))
+    >>> g = grid_oc_joint((10, 20), [[1, 4]], [[4, 6]], c)
+    >>> t = DecisionTable((10, 20), (1, 4), toxicity=(4, 6))
+    >>> bool(abs(g.p_reject[0, 0] - t.oc(0.3, 0.2).p_reject[0]) < 1e-12)
+    True
+    """
+    looks_arr = np.asarray(looks, dtype=np.int64)
+    fut = np.atleast_2d(np.asarray(futility, dtype=np.int64))
+    tox = np.atleast_2d(np.asarray(toxicity, dtype=np.int64))
+    t_count, k_looks = fut.shape
+    big = int(looks_arr[-1]) + 1
+    eff = np.full_like(fut, big) if efficacy is None else np.atleast_2d(np.asarray(efficacy, dtype=np.int64))
+    cells = np.atleast_2d(np.asarray(cells, dtype=float))
+    s_count = cells.shape[0]
+    out = {key: np.zeros((t_count, s_count)) for key in ("p_reject", "pet", "p_early_efficacy", "en")}
+    n_max = int(looks_arr[-1])
+    for s in range(s_count):
+        p11, p10, p01, p00 = (float(v) for v in cells[s])
+        dist = np.zeros((t_count, n_max + 1, n_max + 1))  # [table, responses, toxicities]
+        dist[:, 0, 0] = 1.0
+        prev = 0
+        for k, n in enumerate(looks_arr.tolist()):
+            for m in range(prev, n):
+                # One more patient: responses and toxicities among m + 1 patients.
+                new = dist * p00
+                new[:, 1 : m + 2, 1 : m + 2] += dist[:, : m + 1, : m + 1] * p11
+                new[:, 1 : m + 2, : m + 1] += dist[:, : m + 1, : m + 1] * p10
+                new[:, : m + 1, 1 : m + 2] += dist[:, : m + 1, : m + 1] * p01
+                dist = new
+            prev = n
+            x = np.arange(n_max + 1)
+            toxic = x[None, None, :] >= tox[:, k, None, None]
+            resp_low = x[None, :, None] <= fut[:, k, None, None]
+            stop_f = resp_low & ~toxic
+            if k == k_looks - 1:
+                stop_e = ~resp_low & ~toxic
+            else:
+                stop_e = (x[None, :, None] >= eff[:, k, None, None]) & ~toxic
+            p_tox = (dist * toxic).sum(axis=(1, 2))
+            p_fut = (dist * stop_f).sum(axis=(1, 2))
+            p_eff = (dist * stop_e).sum(axis=(1, 2))
+            out["en"][:, s] += n * (p_tox + p_fut + p_eff)
+            out["p_reject"][:, s] += p_eff
+            if k < k_looks - 1:
+                out["pet"][:, s] += p_fut
+                out["p_early_efficacy"][:, s] += p_eff
+            dist = dist * ~(toxic | stop_f | stop_e)
+    return GridOC(p=cells[:, 0] + cells[:, 1], **out)
 
 
 @dataclass(frozen=True)

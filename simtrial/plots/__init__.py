@@ -4,7 +4,7 @@ Every function draws on one matplotlib Axes (``ax`` in, ``ax`` out; a new
 6.5-inch-wide figure when ``ax`` is None) and never shows or saves it.
 """
 
-from simtrial.plots.design import plot_designs, plot_oc, plot_pet_en
+from simtrial.plots.design import plot_boundaries, plot_designs, plot_oc, plot_pet_en
 from simtrial.plots.km import kaplan_meier
 from simtrial.plots.simulation import (
     coarsen_histogram,
@@ -20,6 +20,7 @@ __all__ = [
     "plot_oc",
     "plot_pet_en",
     "plot_designs",
+    "plot_boundaries",
     "plot_duration",
     "plot_accrual",
     "plot_toxicity",

@@ -13,7 +13,7 @@ import numpy as np
 
 from simtrial.plots._style import PALETTE, get_ax, styled
 
-__all__ = ["plot_oc", "plot_pet_en", "plot_designs", "design_hypotheses", "as_table"]
+__all__ = ["plot_oc", "plot_pet_en", "plot_designs", "plot_boundaries", "design_hypotheses", "as_table"]
 
 _EXACT = PALETTE[0]
 _SIM = PALETTE[2]
@@ -297,4 +297,62 @@ def plot_designs(search: Any, *, ax: Any = None, **kwargs: Any) -> Any:
     ax.set_xlim(lo_n - max(3.5, 0.35 * (hi_n - lo_n)), hi_n + 1)
     ax.set_ylim(lo_e - 0.45 * (hi_e - lo_e) - 0.5, hi_e + 0.1 * (hi_e - lo_e) + 0.2)
     ax.legend(loc="upper right")
+    return ax
+
+
+@styled
+def plot_boundaries(table: Any, *, ax: Any = None, **kwargs: Any) -> Any:
+    """The stopping boundaries of a decision table against the number of evaluable patients.
+
+    Futility bounds ("stop if responses <= a") are drawn as a step line
+    with the region below shaded, efficacy bounds ("stop if responses >=
+    b") as a dashed step line, toxicity bounds
+    ("stop if toxicities >= t") as open triangles, and the last look's
+    threshold for declaring the drug promising as a diamond. Colours are
+    the Okabe-Ito palette, and every series also differs in marker and line
+    style, so the figure reads in greyscale.
+
+    Parameters
+    ----------
+    table : DecisionTable or FamilyDesign
+        The design (a family design's ``table`` is used).
+    ax : matplotlib.axes.Axes, optional
+        Axes to draw on; a new 6.5-inch-wide figure when None.
+    **kwargs
+        Passed to ``Axes.step`` for the futility line.
+
+    Returns
+    -------
+    matplotlib.axes.Axes
+    """
+    table = getattr(table, "table", table)
+    ax = get_ax(ax)
+    n = np.asarray(table.looks, dtype=float)
+    fut = np.asarray(table.futility, dtype=float)
+    interim = slice(0, table.n_looks - 1)
+    fut_i = np.where(fut[interim] >= 0, fut[interim], np.nan)
+    kw = {"color": PALETTE[1], "where": "post", "linewidth": 1.6, "label": "Stop for futility if responses \u2264"}
+    kw.update(kwargs)
+    if table.n_looks > 1 and np.isfinite(fut_i).any():
+        ax.step(n[interim], fut_i, gid="futility", **kw)
+        ax.plot(n[interim], fut_i, marker="o", linestyle="none", color=kw["color"], gid="futility_points")
+        ax.fill_between(n[interim], -0.5, np.nan_to_num(fut_i, nan=-0.5), step="post", color=kw["color"],
+                        alpha=0.12, linewidth=0)
+    ax.plot([n[-1]], [fut[-1] + 1], marker="D", markersize=7, linestyle="none", color=PALETTE[0], gid="final",
+            label=f"Promising at n = {int(n[-1])} if responses \u2265 {int(fut[-1]) + 1}")
+    eff = np.array([np.nan if b is None else b for b in table.efficacy[:-1]], dtype=float)
+    if np.isfinite(eff).any():
+        ax.step(n[interim], eff, where="post", color=PALETTE[3], linestyle="--", linewidth=1.6, gid="efficacy",
+                label="Stop for efficacy if responses \u2265")
+        ax.plot(n[interim], eff, marker="s", linestyle="none", color=PALETTE[3], gid="efficacy_points")
+    if table.toxicity is not None:
+        tox = np.array([np.nan if t is None else t for t in table.toxicity], dtype=float)
+        ax.plot(n, tox, marker="^", markerfacecolor="none", markersize=7, linestyle=":", color=PALETTE[2],
+                gid="toxicity", label="Stop for toxicity if toxicities \u2265")
+    ax.set_xlim(0, n[-1] * 1.04)
+    ax.set_ylim(bottom=-0.5)
+    ax.set_xlabel("Evaluable patients n")
+    ax.set_ylabel("Number of patients")
+    ax.set_title(f"Stopping boundaries: {table}")
+    ax.legend(loc="upper left")
     return ax

@@ -145,3 +145,31 @@ def test_plot_draws_on_given_axes_and_does_not_show(monkeypatch):
     monkeypatch.setattr(plt.Figure, "savefig", forbidden)
     fig, ax = plt.subplots()
     assert plot_oc(DESIGN, ax=ax) is ax
+
+
+def test_boundaries_figure_draws_the_table():
+    from simtrial.design.tables import DecisionTable
+    from simtrial.plots import plot_boundaries
+
+    table = DecisionTable((10, 20, 30, 40), (1, 3, 6, 11), (5, 8, 11), toxicity=(5, 7, 9, 9))
+    ax = plot_boundaries(table)
+    fut = _line(ax, "futility_points")
+    assert list(fut.get_xdata()) == [10, 20, 30] and list(fut.get_ydata()) == [1, 3, 6]
+    eff = _line(ax, "efficacy_points")
+    assert list(eff.get_ydata()) == [5, 8, 11]
+    tox = _line(ax, "toxicity")
+    assert list(tox.get_xdata()) == [10, 20, 30, 40] and list(tox.get_ydata()) == [5, 7, 9, 9]
+    final = _line(ax, "final")
+    assert list(final.get_xdata()) == [40] and list(final.get_ydata()) == [12]
+    legend = [t.get_text() for t in ax.get_legend().get_texts()]
+    assert "Promising at n = 40 if responses \u2265 12" in legend
+    assert ax.figure.get_size_inches()[0] == pytest.approx(6.5)
+    _all_text_at_least(ax.figure, 9)
+
+
+def test_boundaries_figure_without_interim_bounds():
+    from simtrial.design.tables import DecisionTable
+    from simtrial.plots import plot_boundaries
+
+    ax = plot_boundaries(DecisionTable((10, 20), (-1, 5)))
+    assert [ln.get_gid() for ln in ax.get_lines()] == ["final"]
