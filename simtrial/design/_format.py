@@ -66,19 +66,11 @@ def oc_table(oc: OperatingCharacteristics) -> Table:
 
 def inference_table(res: TwoStageInference) -> Table:
     """Estimates, p-value and intervals after a two-stage trial."""
+    from simtrial.design._format_trial import estimates_table
+
     d = res.design
     stop = "stopped after stage 1" if res.stage == 1 else f"completed stage 2 with {res.n2_actual} patients"
-    t = _table(title=f"{res.x}/{res.n_evaluated} responses, design {d.r1}/{d.n1}, {d.r}/{d.n}", caption=stop)
-    t.add_column("quantity")
-    t.add_column("estimate", justify="right")
-    t.add_column(f"{res.conf_level:.0%} interval", justify="right")
-    t.add_row("UMVUE (Jung-Kim)", f"{res.umvue:.4f}", "")
-    t.add_row("exact, stage-wise ordering", "", f"{res.ci_lower:.4f} - {res.ci_upper:.4f}")
-    t.add_row(f"p-value for H0: p <= {res.p0:g}", f"{res.p_value:.4g}", "")
-    t.add_row("naive x/N", f"{res.mle:.4f}", "")
-    t.add_row("naive Clopper-Pearson", "", f"{res.cp_lower:.4f} - {res.cp_upper:.4f}")
-    t.add_row("naive Wilson", "", f"{res.wilson_lower:.4f} - {res.wilson_upper:.4f}")
-    return t
+    return estimates_table(res, f"{res.x}/{res.n_evaluated} responses, design {d.r1}/{d.n1}, {d.r}/{d.n}", stop)
 
 
 def family_table(res) -> Table:
