@@ -152,6 +152,9 @@ def design(
     theta_u: Annotated[float | None, typer.Option("--theta-u", help="Predictive: efficacy threshold on PP.")] = None,
     q0: Annotated[float | None, typer.Option("--q0", help="Joint designs: toxicity rate of no concern.")] = None,
     q1: Annotated[float | None, typer.Option("--q1", help="Joint designs: toxicity rate too high.")] = None,
+    alpha_tox: Annotated[float | None, typer.Option(
+        "--alpha-tox", help="Bryant-Day: largest P(promising) when effective but toxic (p1, q1); default --alpha.")
+    ] = None,
     odds_ratio: Annotated[float | None, typer.Option("--odds-ratio", help="Joint designs: response-toxicity odds ratio.")] = None,
     json_out: JsonOpt = False,
 ) -> None:
@@ -173,7 +176,7 @@ def design(
     options = dict(p0=p0, p1=p1, alpha=alpha, beta=beta, nmax=nmax, min_n=min_n, max_n=max_n, n1=n1,
                    min_n1=min_n1, max_n1=max_n1, looks=_int_list("--looks", looks), lambda_=lambda_, gamma=gamma,
                    prior=_float_list("--prior", prior), theta_t=theta_t, theta_l=theta_l, theta_u=theta_u, q0=q0,
-                   q1=q1, odds_ratio=odds_ratio)
+                   q1=q1, alpha_tox=alpha_tox, odds_ratio=odds_ratio)
     try:
         res = find_designs(family, **options)
     except SimtrialError as exc:

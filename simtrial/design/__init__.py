@@ -21,6 +21,7 @@ from simtrial.design.interim import (
     interim_table,
     predictive_power,
 )
+from simtrial.design.joint import BryantDayDesign, BryantDaySearchResult, bryant_day_search
 from simtrial.design.search import HARD_NMAX, SearchedDesign, SimonSearchResult, simon_search
 from simtrial.design.simon import OperatingCharacteristics, SimonDesign
 from simtrial.design.tables import DecisionTable, TableOC, ToxicityMonitor
@@ -48,4 +49,7 @@ __all__ = [
     "interim_table",
     "InterimResult",
     "InterimTable",
+    "BryantDayDesign",
+    "BryantDaySearchResult",
+    "bryant_day_search",
 ]

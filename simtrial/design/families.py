@@ -134,6 +134,7 @@ def register_family(name: str) -> Callable[[Callable[..., FamilyResult]], Callab
 
 def _load_families() -> None:
     # Importing the family modules registers them.
+    import simtrial.design.joint  # noqa: F401
     import simtrial.design.simon_family  # noqa: F401  (one import per family module)
 
 

@@ -9,13 +9,15 @@ import pytest
 import simtrial.design.bayesian
 import simtrial.design.inference
 import simtrial.design.interim
+import simtrial.design.joint
 import simtrial.design.search
 import simtrial.design.simon
 import simtrial.design.tables
 
 
 @pytest.mark.parametrize("module", [simtrial.design.simon, simtrial.design.search, simtrial.design.inference, simtrial.design.tables,
-                                    simtrial.design.bayesian, simtrial.design.interim])
+                                    simtrial.design.bayesian, simtrial.design.interim,
+                                    simtrial.design.joint])
 def test_doctests(module) -> None:
     result = doctest.testmod(module, optionflags=doctest.ELLIPSIS)
     assert result.attempted > 0
