@@ -291,6 +291,18 @@ def _np_power(n: int, cells0: np.ndarray, cells1: np.ndarray, level: float) -> f
     return power
 
 
+def _np_power_binomial(n: int, null: float, alt: float, level: float) -> float:
+    """Power at ``alt`` of the most powerful randomised level-``level`` test of ``null < alt`` on Bin(n)."""
+    f0 = binom_pmf_rows(n, np.array(null))[::-1]  # the largest counts first: decreasing likelihood ratio
+    f1 = binom_pmf_rows(n, np.array(alt))[::-1]
+    c0 = np.cumsum(f0)
+    m = int(np.searchsorted(c0, level, side="right"))
+    power = float(f1[:m].sum())
+    if m < f0.size and f0[m] > 0:
+        power += f1[m] * (level - (c0[m - 1] if m else 0.0)) / f0[m]
+    return power
+
+
 class _Searcher:
     """State of one Bryant-Day search; see the module docstring for the method."""
 
@@ -407,6 +419,12 @@ class _Searcher:
 
     def np_feasible(self, n: int) -> bool:
         """Can the most powerful tests on n patients reach the power at both error levels?"""
+        if self.independent:
+            # The likelihood ratio depends on the responses only (or on the
+            # non-toxicities only): the binomial Neyman-Pearson test.
+            (p1, q0), (p0, _), (_, q1) = self.cfg
+            ok_r = _np_power_binomial(n, p0, p1, self.alpha) >= self.target - 1e-12
+            return ok_r and _np_power_binomial(n, 1 - q1, 1 - q0, self.alpha_tox) >= self.target - 1e-12
         cells = self.cells  # effective-safe, ineffective-safe, effective-toxic
         ok_r = _np_power(n, cells[1], cells[0], self.alpha) >= self.target - 1e-12
         return ok_r and _np_power(n, cells[2], cells[0], self.alpha_tox) >= self.target - 1e-12

@@ -237,3 +237,24 @@ def test_family_and_command_line() -> None:
     assert text.exit_code == 0 and "stop if tox >=" in text.stdout and "8,11" in text.stdout
     bad = runner.invoke(app, ["design", "--family", "bryant-day", "--p0", "0.3", "--p1", "0.5", "--q0", "0.2"])
     assert bad.exit_code == 2 and len(bad.stderr.strip().splitlines()) == 1 and "--q1" in bad.stderr
+
+
+@pytest.mark.parametrize("n", [5, 20, 47])
+def test_neyman_pearson_bound_that_starts_the_search(n) -> None:
+    from scipy import stats
+
+    from simtrial.design.joint import _np_power, _np_power_binomial
+    from simtrial.design.tables import joint_cell_probabilities
+
+    # The randomised most powerful level-a test of p0 = 0.3 against p1 = 0.5 on Bin(n), by hand.
+    a = 0.15
+    c = next(k for k in range(n + 1) if stats.binom.sf(k, n, 0.3) <= a)
+    gamma = (a - stats.binom.sf(c, n, 0.3)) / stats.binom.pmf(c, n, 0.3)
+    want = stats.binom.sf(c, n, 0.5) + gamma * stats.binom.pmf(c, n, 0.5)
+    assert _np_power_binomial(n, 0.3, 0.5, a) == pytest.approx(want, abs=1e-12)
+    # Over the four cells of a patient, independence gives the same test: toxicity is ancillary.
+    cells = joint_cell_probabilities(np.array([0.3, 0.5]), np.array([0.2, 0.2]), np.array([1.0, 1.0]))
+    assert _np_power(n, cells[0], cells[1], a) == pytest.approx(want, abs=1e-12)
+    # With an odds ratio toxicity carries information on response: never less power.
+    dep = joint_cell_probabilities(np.array([0.3, 0.5]), np.array([0.2, 0.2]), np.array([3.0, 3.0]))
+    assert _np_power(n, dep[0], dep[1], a) >= want - 1e-12
