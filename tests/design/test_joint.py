@@ -237,6 +237,13 @@ def test_family_and_command_line() -> None:
     assert text.exit_code == 0 and "stop if tox >=" in text.stdout and "8,11" in text.stdout
     bad = runner.invoke(app, ["design", "--family", "bryant-day", "--p0", "0.3", "--p1", "0.5", "--q0", "0.2"])
     assert bad.exit_code == 2 and len(bad.stderr.strip().splitlines()) == 1 and "--q1" in bad.stderr
+    none = runner.invoke(app, ["design", "--family", "bryant-day", "--p0", "0.3", "--p1", "0.5", "--q0", "0.2",
+                               "--q1", "0.4", "--max-n", "20"])
+    assert none.exit_code == 2 and len(none.stderr.strip().splitlines()) == 1
+    assert "no Bryant-Day design with n <= 20" in none.stderr
+    stray = runner.invoke(app, ["design", "--family", "bryant-day", "--p0", "0.3", "--p1", "0.5", "--q0", "0.2",
+                                "--q1", "0.4", "--n1", "10"])
+    assert stray.exit_code == 2 and "--n1: does not apply to --family bryant-day" in stray.stderr
 
 
 @pytest.mark.parametrize("n", [5, 20, 47])
