@@ -152,6 +152,9 @@ def design(
     theta_u: Annotated[float | None, typer.Option("--theta-u", help="Predictive: efficacy threshold on PP.")] = None,
     q0: Annotated[float | None, typer.Option("--q0", help="Joint designs: toxicity rate of no concern.")] = None,
     q1: Annotated[float | None, typer.Option("--q1", help="Joint designs: toxicity rate too high.")] = None,
+    alpha_tox: Annotated[float | None, typer.Option(
+        "--alpha-tox", help="Bryant-Day: largest P(promising) when effective but toxic (p1, q1); default --alpha.")
+    ] = None,
     odds_ratio: Annotated[float | None, typer.Option("--odds-ratio", help="Joint designs: response-toxicity odds ratio.")] = None,
     efficacy_form: Annotated[
         str | None, typer.Option("--efficacy-form", help="BOP2: efficacy stopping, none, power or obf (O'Brien-Fleming).")
@@ -184,8 +187,9 @@ def design(
     options = dict(p0=p0, p1=p1, alpha=alpha, beta=beta, nmax=nmax, min_n=min_n, max_n=max_n, n1=n1,
                    min_n1=min_n1, max_n1=max_n1, looks=_int_list("--looks", looks), lambda_=lambda_, gamma=gamma,
                    prior=_float_list("--prior", prior), theta_t=theta_t, theta_l=theta_l, theta_u=theta_u, q0=q0,
-                   q1=q1, odds_ratio=odds_ratio, efficacy_form=efficacy_form, eta=eta, lambda_t=lambda_t,
-                   gamma_t=gamma_t, every=every, prior_s=_float_list("--prior-s", prior_s), tox_bound=tox_bound)
+                   q1=q1, alpha_tox=alpha_tox, odds_ratio=odds_ratio, efficacy_form=efficacy_form, eta=eta,
+                   lambda_t=lambda_t, gamma_t=gamma_t, every=every, prior_s=_float_list("--prior-s", prior_s),
+                   tox_bound=tox_bound)
     try:
         res = find_designs(family, **options)
     except SimtrialError as exc:
@@ -264,33 +268,173 @@ def oc(
         print_table(console(), oc_table(res))
 
 
+def _optional_int_list(option: str, text: str | None) -> list[int | None] | None:
+    """``"7,-,9"`` -> ``[7, None, 9]``: ``-`` (or ``none``) marks a look without a bound."""
+    if text is None:
+        return None
+    out: list[int | None] = []
+    for v in text.replace(" ", "").split(","):
+        if v.lower() in ("-", "none"):
+            out.append(None)
+            continue
+        try:
+            out.append(int(v))
+        except ValueError:
+            fail(f"{option}: must be whole numbers or - (no bound) separated by commas, e.g. 7,-,12, got {text!r}")
+    return out
+
+
+_SIMON_FLAGS = ("--r1", "--n1", "--r", "--n")
+
+
+def _design_table(simon: tuple[int | None, ...], looks: str | None, futility: str | None, efficacy: str | None) -> Any:
+    """The design as a DecisionTable, from ``--r1/--n1/--r/--n`` or from ``--looks/--futility[/--efficacy]``."""
+    from simtrial.design import SimonDesign
+    from simtrial.design.tables import DecisionTable
+
+    simon_given = [v is not None for v in simon]
+    if looks is not None or futility is not None or efficacy is not None:
+        if any(simon_given):
+            fail("--looks/--futility/--efficacy: give the design either this way or as --r1/--n1/--r/--n, not both")
+        if looks is None or futility is None:
+            fail(f"{'--looks' if looks is None else '--futility'}: a table needs --looks and --futility "
+                 "(one bound per look), e.g. --looks 16,41 --futility 3,11")
+        return DecisionTable(looks=_int_list("--looks", looks), futility=_int_list("--futility", futility),
+                             efficacy=_optional_int_list("--efficacy", efficacy) or ())
+    if not all(simon_given):
+        missing = ", ".join(f for f, given in zip(_SIMON_FLAGS, simon_given) if not given)
+        fail(f"{missing}: give the design as --r1/--n1/--r/--n, or as --looks/--futility[/--efficacy]")
+    return SimonDesign(*simon)
+
+
+def _as_options(message: str) -> str:
+    """Name the command-line options in a library message (``n_stop`` -> ``--n-stop``)."""
+    import re
+
+    from simtrial.design.families import option_flag
+
+    return re.sub(r"\b(n_stop|n_look)\b", lambda m: option_flag(m.group(1)), message)
+
+
+_R1 = Annotated[int | None, typer.Option("--r1", help="Simon design: stop after stage 1 if responses <= r1.")]
+_N1 = Annotated[int | None, typer.Option("--n1", help="Simon design: stage-1 sample size.")]
+_R = Annotated[int | None, typer.Option("--r", help="Simon design: promising if total responses > r.")]
+_N = Annotated[int | None, typer.Option("--n", help="Simon design: planned total sample size.")]
+_LOOKS = Annotated[str | None, typer.Option("--looks", help="Decision table: looks in evaluable patients, e.g. 16,41.")]
+_FUTILITY = Annotated[str | None, typer.Option(
+    "--futility", help="Decision table: stop for futility at look k if responses <= a_k (-1: no stop); at the last "
+    "look, promising if responses > a_K. E.g. 3,11.")]
+_EFFICACY = Annotated[str | None, typer.Option(
+    "--efficacy", help="Decision table: stop and declare promising at interim look k if responses >= b_k; "
+    "- for none. E.g. 7 or 7,-.")]
+
+
 @app.command()
 def infer(
-    r1: Annotated[int, typer.Option("--r1", help="Stop after stage 1 if responses <= r1.")],
-    n1: Annotated[int, typer.Option("--n1", help="Stage-1 sample size.")],
-    r: Annotated[int, typer.Option("--r", help="Promising if total responses > r.")],
-    n: Annotated[int, typer.Option("--n", help="Planned total sample size.")],
-    x: Annotated[int, typer.Option("--x", help="Total responses observed (<= r1 means stopped after stage 1).")],
+    x: Annotated[int, typer.Option("--x", help="Responses at the look where the trial ended (Simon form: total "
+                                   "responses, <= r1 means stopped after stage 1).")],
     p0: Annotated[float, typer.Option("--p0", help=f"Null response rate for the p-value, {_PROB}.")],
+    r1: _R1 = None,
+    n1: _N1 = None,
+    r: _R = None,
+    n: _N = None,
+    looks: _LOOKS = None,
+    futility: _FUTILITY = None,
+    efficacy: _EFFICACY = None,
+    n_stop: Annotated[
+        int | None,
+        typer.Option("--n-stop", help="Patients evaluated when the trial ended (one of the looks). Needed only when "
+                     "--x could end the trial at several looks (efficacy stops). If the last look enrolled more or "
+                     "fewer than planned, give the actual number as the last of --looks."),
+    ] = None,
     n2_actual: Annotated[
         int | None,
-        typer.Option("--n2-actual", help="Stage-2 patients actually evaluated, if not as planned. Inference then uses "
-                     "the design with this stage-2 size, as if planned: exact when the change did not depend on "
-                     "stage-1 results."),
+        typer.Option("--n2-actual", help="Simon form: stage-2 patients actually evaluated, if not as planned. "
+                     "Inference then uses the design with this stage-2 size, as if planned: exact when the change "
+                     "did not depend on stage-1 results."),
     ] = None,
     conf_level: Annotated[float, typer.Option("--conf-level", help="Two-sided confidence level.")] = 0.95,
     json_out: JsonOpt = False,
 ) -> None:
-    """UMVUE, p-value and exact confidence interval after a two-stage trial."""
-    from simtrial.design import SimonDesign, two_stage_inference
-    from simtrial.design._format import inference_table
+    """UMVUE, median-unbiased estimate, p-value and exact CI after a two-stage or decision-table trial.
 
-    res = two_stage_inference(SimonDesign(r1, n1, r, n), x, p0=p0, n2_actual=n2_actual, conf_level=conf_level)
+    Examples: simtrial infer --r1 1 --n1 10 --r 5 --n 29 --x 4 --p0 0.1;
+    simtrial infer --looks 16,41 --futility 3,11 --efficacy 7 --x 9 --n-stop 16 --p0 0.2
+    """
+    from simtrial.design import SimonDesign, table_inference, two_stage_inference
+    from simtrial.design._format import inference_table
+    from simtrial.design._format_trial import table_inference_table
+
+    design = _design_table((r1, n1, r, n), looks, futility, efficacy)
+    try:
+        if isinstance(design, SimonDesign):
+            res = two_stage_inference(design, x, p0=p0, n2_actual=n2_actual, conf_level=conf_level)
+            if n_stop is not None and n_stop != res.n_evaluated:
+                fail(f"--n-stop: x={x} means the trial ended with {res.n_evaluated} patients, got --n-stop {n_stop}")
+        else:
+            if n2_actual is not None:
+                fail("--n2-actual: only with --r1/--n1/--r/--n; with --looks give the actual last look instead")
+            res = table_inference(design, x, p0=p0, n_stop=n_stop, conf_level=conf_level)
+    except SimtrialError as exc:
+        fail(_as_options(str(exc)))
     if json_out:
         emit_json(res.to_dict())
-    else:
+    elif isinstance(design, SimonDesign):
         print_table(console(), inference_table(res))
+    else:
+        print_table(console(), table_inference_table(res))
 
+
+@app.command()
+def interim(
+    p1: Annotated[float, typer.Option("--p1", help=f"Response rate of interest for the conditional power, {_PROB}.")],
+    r1: _R1 = None,
+    n1: _N1 = None,
+    r: _R = None,
+    n: _N = None,
+    looks: _LOOKS = None,
+    futility: _FUTILITY = None,
+    efficacy: _EFFICACY = None,
+    n_look: Annotated[
+        int | None, typer.Option("--n-look", help="Patients evaluated at the look to analyse (one of the looks; "
+                                 "default: every look, or the interim look of a two-look design with --x).")
+    ] = None,
+    x: Annotated[int | None, typer.Option("--x", help="Responses at that look: analyse this one result.")] = None,
+    prior: Annotated[str, typer.Option("--prior", help="Beta prior A,B of the response rate for the predictive "
+                                       "power.")] = "1,1",
+    json_out: JsonOpt = False,
+) -> None:
+    """Interim look: stop / continue for each response count, with conditional and predictive power.
+
+    Examples: simtrial interim --r1 1 --n1 10 --r 5 --n 29 --p1 0.3;
+    simtrial interim --r1 1 --n1 10 --r 5 --n 29 --p1 0.3 --x 2
+    """
+    from simtrial.design import SimonDesign, interim_analysis, interim_table
+    from simtrial.design._format_trial import interim_decision_tables, interim_result_table
+
+    design = _design_table((r1, n1, r, n), looks, futility, efficacy)
+    table = design.table() if isinstance(design, SimonDesign) else design
+    beta_prior = _float_list("--prior", prior)
+    try:
+        if x is not None:
+            if n_look is None:
+                if table.n_looks != 2:
+                    fail(f"--n-look: with --x, say at which look ({', '.join(map(str, table.looks[:-1]))} patients)")
+                n_look = table.looks[0]
+            res = interim_analysis(table, n_look, x, p1=p1, prior=beta_prior)
+        else:
+            res = interim_table(table, p1=p1, prior=beta_prior, n_looks=None if n_look is None else [n_look])
+    except SimtrialError as exc:
+        fail(_as_options(str(exc)))
+    if json_out:
+        emit_json(res.to_dict())
+        return
+    con = console()
+    if x is not None:
+        print_table(con, interim_result_table(res))
+    else:
+        for t in interim_decision_tables(res):
+            print_table(con, t)
 
 
 # ---------------------------------------------------------------------------

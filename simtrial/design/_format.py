@@ -66,32 +66,27 @@ def oc_table(oc: OperatingCharacteristics) -> Table:
 
 def inference_table(res: TwoStageInference) -> Table:
     """Estimates, p-value and intervals after a two-stage trial."""
+    from simtrial.design._format_trial import estimates_table
+
     d = res.design
     stop = "stopped after stage 1" if res.stage == 1 else f"completed stage 2 with {res.n2_actual} patients"
-    t = _table(title=f"{res.x}/{res.n_evaluated} responses, design {d.r1}/{d.n1}, {d.r}/{d.n}", caption=stop)
-    t.add_column("quantity")
-    t.add_column("estimate", justify="right")
-    t.add_column(f"{res.conf_level:.0%} interval", justify="right")
-    t.add_row("UMVUE (Jung-Kim)", f"{res.umvue:.4f}", "")
-    t.add_row("exact, stage-wise ordering", "", f"{res.ci_lower:.4f} - {res.ci_upper:.4f}")
-    t.add_row(f"p-value for H0: p <= {res.p0:g}", f"{res.p_value:.4g}", "")
-    t.add_row("naive x/N", f"{res.mle:.4f}", "")
-    t.add_row("naive Clopper-Pearson", "", f"{res.cp_lower:.4f} - {res.cp_upper:.4f}")
-    t.add_row("naive Wilson", "", f"{res.wilson_lower:.4f} - {res.wilson_upper:.4f}")
-    return t
+    return estimates_table(res, f"{res.x}/{res.n_evaluated} responses, design {d.r1}/{d.n1}, {d.r}/{d.n}", stop)
 
 
 def family_table(res) -> Table:
     """The designs of any family: kind, looks and bounds, E(N) under p0 and p1, PET(p0), alpha, power."""
     p = res.params
-    title = f"{res.family} designs: " + ", ".join(f"{k}={p[k]:g}" for k in ("p0", "p1", "alpha", "beta")
-                                                  if isinstance(p.get(k), (int, float)))
+    keys = ("p0", "p1", "q0", "q1", "alpha", "alpha_tox", "beta", "odds_ratio")
+    title = f"{res.family} designs: " + ", ".join(f"{k}={p[k]:g}" for k in keys if isinstance(p.get(k), (int, float)))
     t = _table(title=title, caption="\n".join(res.notes) or None)
-    for col in ("kind", "looks", "stop if resp <=", "stop if resp >=", "EN(p0)", "EN(p1)", "PET(p0)", "alpha", "power"):
+    joint = any(d.table.is_joint for d in res.designs)
+    cols = ["kind", "looks", "stop if resp <=", "stop if resp >="] + (["stop if tox >="] if joint else [])
+    for col in cols + ["EN(p0)", "EN(p1)", "PET(p0)", "alpha", "power"]:
         t.add_column(col, justify="left" if col in ("kind", "looks") else "right")
     for d in res.designs:
         tab = d.table
         eff = ",".join("-" if b is None else str(b) for b in tab.efficacy[:-1]) if tab.has_efficacy else "-"
-        t.add_row(d.kind, ",".join(map(str, tab.looks)), ",".join(map(str, tab.futility)), eff,
+        tox = [",".join("-" if v is None else str(v) for v in (tab.toxicity or (None,) * tab.n_looks))] if joint else []
+        t.add_row(d.kind, ",".join(map(str, tab.looks)), ",".join(map(str, tab.futility)), eff, *tox,
                   f"{d.en0:.2f}", f"{d.en1:.2f}", f"{d.pet0:.3f}", f"{d.alpha:.4f}", f"{d.power:.4f}")
     return t

@@ -10,6 +10,8 @@ import simtrial.design._boundaries
 import simtrial.design.bayesian
 import simtrial.design.bop2
 import simtrial.design.inference
+import simtrial.design.interim
+import simtrial.design.joint
 import simtrial.design.predictive
 import simtrial.design.search
 import simtrial.design.simon
@@ -19,7 +21,8 @@ import simtrial.design.thall_simon
 
 @pytest.mark.parametrize("module", [simtrial.design.simon, simtrial.design.search, simtrial.design.inference, simtrial.design.tables,
                                     simtrial.design.bayesian, simtrial.design.bop2, simtrial.design.predictive,
-                                    simtrial.design.thall_simon, simtrial.design._boundaries])
+                                    simtrial.design.thall_simon, simtrial.design._boundaries,
+                                    simtrial.design.interim, simtrial.design.joint])
 def test_doctests(module) -> None:
     result = doctest.testmod(module, optionflags=doctest.ELLIPSIS)
     assert result.attempted > 0
