@@ -19,6 +19,20 @@ import typer
 from simtrial._terminal import natural_width, print_table
 from simtrial.errors import SimtrialError
 
+def _flags_shown_as_flags(base: type) -> type:
+    """``base`` (a typer command or group class) showing boolean flags in ``--help`` without a ``<bool>`` value."""
+
+    class FlagsAsFlags(base):  # type: ignore[misc, valid-type]
+        def get_params(self, ctx: Any) -> list[Any]:
+            params = super().get_params(ctx)
+            for param in params:
+                if getattr(param, "is_flag", False) and param.metavar is None:
+                    param.metavar = ""
+            return params
+
+    return FlagsAsFlags
+
+
 class _App(typer.Typer):
     """A Typer app whose commands turn :class:`SimtrialError` into one line and its exit code (2: bad input).
 
@@ -27,6 +41,9 @@ class _App(typer.Typer):
     """
 
     def command(self, *args: Any, **kwargs: Any):  # type: ignore[override]
+        from typer.core import TyperCommand
+
+        kwargs.setdefault("cls", _flags_shown_as_flags(TyperCommand))
         register = super().command(*args, **kwargs)
 
         def decorator(func):
@@ -47,8 +64,15 @@ class _App(typer.Typer):
         return decorator
 
 
+def _group_class() -> type:
+    from typer.core import TyperGroup
+
+    return _flags_shown_as_flags(TyperGroup)
+
+
 app = _App(
     name="simtrial",
+    cls=_group_class(),
     help="Design, simulate and justify Simon two-stage phase 2 oncology trials.",
     no_args_is_help=True,
     add_completion=False,
@@ -57,6 +81,25 @@ app = _App(
 )
 
 JsonOpt = Annotated[bool, typer.Option("--json", help="Print machine-readable JSON on stdout instead of a table.")]
+
+
+def _print_version(value: bool) -> None:
+    if value:
+        from simtrial._provenance import code_version
+
+        typer.echo(f"simtrial {code_version()}")
+        raise typer.Exit()
+
+
+@app.callback()
+def _main(
+    version: Annotated[
+        bool,
+        typer.Option("--version", callback=_print_version, is_eager=True,
+                     help="Print simtrial's version (and a hash of its source) and exit."),
+    ] = False,
+) -> None:
+    """Design, simulate and justify Simon two-stage phase 2 oncology trials."""
 
 
 def emit_json(obj: Any) -> None:
@@ -131,7 +174,7 @@ _PROB = "a probability in (0, 1)"
 def design(
     p0: Annotated[float, typer.Option("--p0", help=f"Response rate of no interest, {_PROB}.")],
     p1: Annotated[float, typer.Option("--p1", help=f"Response rate of interest (> p0), {_PROB}.")],
-    alpha: Annotated[float, typer.Option("--alpha", help="Largest type I error.")] = 0.05,
+    alpha: Annotated[float, typer.Option("--alpha", help="Largest one-sided type I error, P(promising | p0).")] = 0.05,
     beta: Annotated[float, typer.Option("--beta", help="Largest type II error (power >= 1 - beta).")] = 0.2,
     nmax: Annotated[
         int | None, typer.Option("--nmax", help="Search every n up to this (raised if the optimal needs more).")
@@ -143,7 +186,12 @@ def design(
     max_n1: Annotated[int | None, typer.Option("--max-n1", help="Constraint: n1 at most this.")] = None,
     json_out: JsonOpt = False,
 ) -> None:
-    """Find the minimax, admissible and optimal Simon two-stage designs."""
+    """Find the minimax, admissible and optimal Simon two-stage designs.
+
+    H0: p <= p0 against H1: p >= p1, at one-sided alpha and power 1 - beta.
+
+    Example: simtrial design --p0 0.1 --p1 0.3 --alpha 0.05 --beta 0.2
+    """
     from simtrial.design import simon_search
     from simtrial.design._format import search_table
 
@@ -198,7 +246,12 @@ def oc(
     p: Annotated[list[float] | None, typer.Option("--p", help="True response rate; repeat for several.")] = None,
     json_out: JsonOpt = False,
 ) -> None:
-    """Exact operating characteristics of a two-stage design."""
+    """Exact operating characteristics of a two-stage design.
+
+    P(promising) at p0 is the design's one-sided type I error (alpha); at p1, its power.
+
+    Example: simtrial oc --r1 1 --n1 10 --r 5 --n 29 --p 0.1 --p 0.3
+    """
     from simtrial.design import SimonDesign
     from simtrial.design._format import oc_table
 
