@@ -306,23 +306,32 @@ def run(
     config: Annotated[str, typer.Argument(help="Trial config (YAML), e.g. configs/len_dex.yaml.")],
     n_sim: Annotated[int | None, typer.Option("--n-sim", help="Replicates per scenario (default: the config's).")] = None,
     seed: Annotated[int | None, typer.Option("--seed", help="Seed, >= 0 (default: the config's).")] = None,
-    threads: Annotated[int | None, typer.Option("--threads", help="Numba threads (default: all cores).")] = None,
+    threads: Annotated[
+        int | None, typer.Option("--threads", help="Numba threads (default: all cores; results do not depend on it).")
+    ] = None,
     out: Annotated[str | None, typer.Option("--out", help="Output folder (default: results/<config name>/).")] = None,
-    replicates: Annotated[bool, typer.Option("--replicates", help="Also write replicates.parquet.")] = False,
+    overwrite: Annotated[
+        bool, typer.Option("--overwrite", help="Replace a different run already in the output folder (and its report).")
+    ] = False,
+    replicates: Annotated[
+        bool, typer.Option("--replicates", help="Also write replicates.parquet (refused if it would not fit).")
+    ] = False,
     report: Annotated[
-        bool, typer.Option("--report", help="Also write the protocol report (HTML, Markdown, figures) into OUT/report/.")
+        bool, typer.Option("--report", help="Also write the protocol report (HTML, Markdown, PDF, figures) into OUT/report/.")
     ] = False,
     json_out: JsonOpt = False,
 ) -> None:
-    """Simulate a trial config at patient level and report its operating characteristics."""
+    """Simulate a trial config at patient level and report its operating characteristics.
+
+    The output folder holds summary.csv, config.yaml (with the seed, replicates and threads used:
+    `simtrial run OUT/config.yaml` reproduces the run), metadata.json and result.json.
+
+    Example: simtrial run configs/len_dex.yaml --n-sim 20000 --seed 1 --out runs/len_dex
+    """
     from pathlib import Path
 
-    from rich.console import Console
-    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
-
-    from simtrial.engine import simulate
     from simtrial.engine._table import run_json, run_table
-    from simtrial.io import save_run
+    from simtrial.io import FolderLock, check_run_folder, run_config, run_identity
     from simtrial.model import load_config
 
     if n_sim is not None and n_sim < 1:
@@ -334,19 +343,25 @@ def run(
     cfg = load_config(config)
     folder = Path(out) if out else Path("results") / Path(config).stem
     check_output_dir(folder, "--out")
-    total = (n_sim or cfg.simulation.n_sim) * len(cfg.scenarios)
-    err = Console(stderr=True)
-    with Progress(TextColumn("simulating"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
-                  console=err, transient=True, disable=not err.is_terminal) as bar:
-        task = bar.add_task("run", total=total)
-        result = simulate(cfg, n_sim=n_sim, seed=seed, threads=threads, replicates=replicates,
-                          progress=lambda k: bar.advance(task, k))
+    n_sim = cfg.simulation.n_sim if n_sim is None else n_sim
+    seed = cfg.simulation.seed if seed is None else seed
+    threads = capped_threads(threads, cfg.simulation.threads)
+    identity = run_identity(run_config(cfg.model_dump(mode="json"), n_sim=n_sim, seed=seed, threads=threads),
+                            replicates=replicates)
+    lock = FolderLock(folder, key="--out", busy=f"another simtrial command is writing in {folder}; wait for it or "
+                      "choose another --out")
     with writing("--out"):
-        folder = save_run(result, folder)
-        if report:
-            from simtrial.report import write_report
+        lock.acquire()
+    try:
+        check_run_folder(folder, identity, overwrite=overwrite)
+        if replicates:
+            from simtrial._budget import check_replicates_fit
 
-            write_report(result, folder / "report")
+            check_replicates_fit(len(cfg.scenarios), n_sim, folder)
+        result = _simulate_and_save(cfg, folder, n_sim=n_sim, seed=seed, threads=threads, replicates=replicates,
+                                    overwrite=overwrite, report=report)
+    finally:
+        lock.release(remove_unused=True)
     if json_out:
         emit_json(run_json(result, config))
     else:
@@ -355,9 +370,107 @@ def run(
         con.print(f"written: {folder}/", soft_wrap=True)
 
 
+def capped_threads(threads: int | None, configured: int | None, option: str = "--threads") -> int | None:
+    """The numba thread count to ask for: ``threads`` (the option), else ``configured`` (the config's).
+
+    A count above numba's limit (the machine's cores) is capped, and stderr
+    says so; results do not depend on it.
+    """
+    import numba
+
+    want, name = (threads, option) if threads is not None else (configured, "simulation.threads")
+    most = int(numba.config.NUMBA_NUM_THREADS)
+    if want is not None and want > most:
+        typer.echo(f"simtrial: {name} {want} capped at {most}, the number of cores numba can use here", err=True)
+        return most
+    return threads
+
+
+def _interrupted(what: str) -> None:
+    """Ctrl-C: one line saying what was and was not written, exit code 130."""
+    typer.echo(f"simtrial: interrupted; {what}", err=True)
+    raise typer.Exit(code=130)
+
+
+def _simulate_and_save(cfg: Any, folder: Any, *, n_sim: int, seed: int, threads: int | None, replicates: bool,
+                       overwrite: bool, report: bool) -> Any:
+    """Announce a long run, simulate with a progress bar, save; Ctrl-C leaves the folder as it was."""
+    from simtrial.engine import simulate
+    from simtrial.io import REPORT_DIR, InterruptedAfterSave, replace_folder, save_run
+
+    err = _stderr_console()
+    try:
+        _announce_long_run(cfg, n_sim=n_sim, seed=seed, threads=threads)
+        with run_progress(n_sim * len(cfg.scenarios), err) as advance:
+            result = simulate(cfg, n_sim=n_sim, seed=seed, threads=threads, replicates=replicates, progress=advance)
+        with writing("--out"):
+            save_run(result, folder, overwrite=overwrite)
+    except KeyboardInterrupt as exc:
+        written = isinstance(exc, InterruptedAfterSave)
+        _interrupted(f"the run was written to {folder}" if written else f"nothing was written to {folder}")
+    if report:
+        from simtrial.report import write_report
+
+        try:
+            with writing("--out"):
+                replace_folder(folder / REPORT_DIR, lambda d: write_report(result, d))
+        except KeyboardInterrupt as exc:
+            if isinstance(exc, InterruptedAfterSave):
+                _interrupted(f"the run and its report were written to {folder}")
+            _interrupted(f"the run was written to {folder}, its report was not (`simtrial report {folder}` writes it)")
+    return result
+
+
+def _announce_long_run(cfg: Any, *, n_sim: int, seed: int, threads: int | None) -> None:
+    """Say on stderr, before starting, that a run will take more than a few minutes (timed on a pilot)."""
+    from simtrial._budget import LONG_RUN_SECONDS, describe_seconds, estimate_seconds
+
+    estimate = estimate_seconds(cfg, n_sim=n_sim, seed=seed, threads=threads)
+    if estimate is not None and estimate[0] > LONG_RUN_SECONDS:
+        seconds, rate = estimate
+        typer.echo(
+            f"simtrial: this run is expected to take about {describe_seconds(seconds)} "
+            f"({len(cfg.scenarios)} scenario(s) x {n_sim:,} replicates at about {rate:,.0f} per second)",
+            err=True,
+        )
+
+
+@contextlib.contextmanager
+def run_progress(total: int, err: Any) -> Any:
+    """A progress bar on ``err`` for ``total`` replicates: count, replicates per second and time left.
+
+    Yields the ``progress(k)`` callback of :func:`simtrial.engine.simulate`.
+    Drawn only on a terminal.
+    """
+    from rich.progress import (
+        BarColumn,
+        MofNCompleteColumn,
+        Progress,
+        ProgressColumn,
+        TextColumn,
+        TimeElapsedColumn,
+        TimeRemainingColumn,
+    )
+    from rich.text import Text
+
+    class RateColumn(ProgressColumn):
+        def render(self, task: Any) -> Text:
+            speed = task.finished_speed or task.speed
+            return Text("" if speed is None else f"{speed:,.0f} replicates/s")
+
+    with Progress(TextColumn("simulating"), BarColumn(), MofNCompleteColumn(), RateColumn(), TimeElapsedColumn(),
+                  TextColumn("left"), TimeRemainingColumn(), console=err, transient=True,
+                  disable=not err.is_terminal) as bar:
+        task = bar.add_task("run", total=total)
+        yield lambda k: bar.advance(task, k)
+
+
 @app.command()
 def warmup(json_out: JsonOpt = False) -> None:
-    """Compile every numba kernel once, filling the cache (for CI and cluster images)."""
+    """Compile every numba kernel once, filling the cache (for CI and cluster images).
+
+    Example: simtrial warmup
+    """
     import time
 
     from simtrial.engine import warmup as _warmup
