@@ -284,10 +284,16 @@ def infer(
     conf_level: Annotated[float, typer.Option("--conf-level", help="Two-sided confidence level.")] = 0.95,
     json_out: JsonOpt = False,
 ) -> None:
-    """UMVUE, p-value and exact confidence interval after a two-stage trial."""
+    """UMVUE, p-value and exact confidence interval after a two-stage trial.
+
+    Example: simtrial infer --r1 1 --n1 10 --r 5 --n 29 --x 4 --p0 0.1
+    """
     from simtrial.design import SimonDesign, two_stage_inference
     from simtrial.design._format import inference_table
 
+    if n2_actual == 0 and x > r1:
+        fail(f"--n2-actual: 0 means no stage-2 patient was evaluated, but x = {x} > r1 = {r1} means the trial went on "
+             "to stage 2; give the number of stage-2 patients evaluated (>= 1), or leave --n2-actual out if it was n - n1")
     res = two_stage_inference(SimonDesign(r1, n1, r, n), x, p0=p0, n2_actual=n2_actual, conf_level=conf_level)
     if json_out:
         emit_json(res.to_dict())

@@ -13,7 +13,7 @@ import math
 
 from typing import Annotated, Any, Literal
 
-from pydantic import AfterValidator, BeforeValidator, Field, model_validator
+from pydantic import AfterValidator, BeforeValidator, Field, SerializerFunctionWrapHandler, model_serializer, model_validator
 
 from simtrial.model._base import StrictModel
 from simtrial.model.followup import FollowupConfig
@@ -348,9 +348,14 @@ class DesignConfig(StrictModel):
         Explicit design (all four together).
     p0, p1, alpha, beta : float or None
         Search inputs (all four together), used when no explicit design.
+        ``alpha`` is one-sided: P(promising | p0) <= alpha.
     kind : {"optimal", "minimax"}
+        Which searched design to use.
     nmax : int or None
         Upper bound on n for the search.
+
+    An explicit design and any search input (``kind`` included, even at
+    its default) cannot be given together: which one would rule?
     pause_after_stage1 : bool
         Suspend accrual until the stage-1 patients are assessed.
     toxicity_stop : ToxicityStopRule or None
@@ -373,6 +378,12 @@ class DesignConfig(StrictModel):
     def _check(self) -> DesignConfig:
         explicit = [self.r1, self.n1, self.r, self.n]
         search = [self.p0, self.p1, self.alpha, self.beta]
+        given = [k for k in _SEARCH_KEYS if k in self.model_fields_set and (k == "kind" or getattr(self, k) is not None)]
+        if any(v is not None for v in explicit) and given:
+            raise ValueError(
+                f"<<{given[0]}>> give either an explicit design (r1, n1, r, n) or search parameters "
+                f"({', '.join(_SEARCH_KEYS)}), not both"
+            )
         if any(v is not None for v in explicit):
             for k, v in zip(("r1", "n1", "r", "n"), explicit):
                 if v is None:
@@ -395,10 +406,23 @@ class DesignConfig(StrictModel):
                     raise ValueError(f"<<{k}>> give either r1, n1, r, n or all of p0, p1, alpha, beta")
         return self
 
+    @model_serializer(mode="wrap")
+    def _dump(self, handler: SerializerFunctionWrapHandler) -> dict[str, Any]:
+        # An explicit design is dumped without the search keys (``kind`` has a
+        # default), so that a dumped config loads again.
+        data = handler(self)
+        if self.explicit:
+            for key in _SEARCH_KEYS:
+                data.pop(key, None)
+        return data
+
     @property
     def explicit(self) -> bool:
         """True when r1, n1, r, n are given."""
         return self.n is not None
+
+
+_SEARCH_KEYS = ("p0", "p1", "alpha", "beta", "kind", "nmax")
 
 
 class ScenarioConfig(StrictModel):
