@@ -504,6 +504,7 @@ _SWEEP_SHOWN_METRICS = {
 
 @app.command("sweep")
 def sweep_cmd(
+    ctx: typer.Context,
     spec: Annotated[str, typer.Argument(help="A config with a sweep: block, or a sweep file with base: and sweep:.")],
     n_jobs: Annotated[
         int, typer.Option("--n-jobs", "-j", help="Worker processes (LocalCluster workers with --backend dask); -1: all cores.")
@@ -513,23 +514,40 @@ def sweep_cmd(
         str | None, typer.Option("--scheduler", help="tcp://HOST:PORT of a running dask scheduler (with --backend dask).")
     ] = None,
     out: Annotated[str | None, typer.Option("--out", help="Output directory (default: results/SPEC-NAME/).")] = None,
+    worker_timeout: Annotated[
+        float,
+        typer.Option("--worker-timeout", metavar="SECONDS",
+                     help="With --backend dask: give up, with one line, when the scheduler has had no worker for this "
+                     "long."),
+    ] = 60.0,
     resume: Annotated[bool, typer.Option("--resume", help="Continue the sweep in --out, skipping finished cells.")] = False,
-    progress: Annotated[bool, typer.Option("--progress/--no-progress", help="Show a progress bar on stderr.")] = True,
+    no_progress: Annotated[bool, typer.Option("--no-progress", help="Do not show the progress bar on stderr.")] = False,
     json_out: JsonOpt = False,
 ) -> None:
-    """Run a parameter sweep: one simulation per grid cell, resumable, bit-reproducible."""
+    """Run a parameter sweep: one simulation per grid cell, resumable, bit-reproducible.
+
+    Example: simtrial sweep configs/sweep_accrual_response.yaml --n-jobs 2 --out results/sweep
+    """
     from pathlib import Path
 
     from simtrial.sweep import load_sweep, run_sweep
     from simtrial.sweep.progress import cell_progress
+    from simtrial.sweep.store import MANIFEST
 
     sweep_spec = load_sweep(spec)
     out_dir = Path(out) if out else Path("results") / Path(spec).stem
     check_output_dir(out_dir, "--out")
+    if resume and not (out_dir / MANIFEST).is_file():
+        what = "does not exist" if not out_dir.exists() else f"holds no sweep (no {MANIFEST})"
+        fail(f"--resume: {out_dir} {what}, so there is nothing to resume; run without --resume to start the sweep")
+    given = ctx.get_parameter_source("worker_timeout").name != "DEFAULT"
+    if given and backend != "dask":
+        fail("--worker-timeout: only with --backend dask")
     try:
-        with cell_progress(enabled=progress) as bar:
+        with cell_progress(enabled=not no_progress) as bar:
             outcome = run_sweep(
-                sweep_spec, out_dir, n_jobs=n_jobs, backend=backend, scheduler=scheduler, resume=resume, progress=bar
+                sweep_spec, out_dir, n_jobs=n_jobs, backend=backend, scheduler=scheduler, resume=resume, progress=bar,
+                worker_timeout=worker_timeout,
             )
     except KeyboardInterrupt:
         typer.echo(f"simtrial: interrupted; finished cells are saved in {out_dir}; rerun with --resume", err=True)
@@ -670,9 +688,12 @@ def size(
     n_sim: Annotated[int | None, typer.Option("--n-sim", help="Override every replicate count (>= 100).")] = None,
     threads: Annotated[int | None, typer.Option("--threads", min=1, help="Numba threads (results do not depend on it).")] = None,
     plot: Annotated[str | None, typer.Option("--plot", help="Save power and assurance curve PNGs in this directory.")] = None,
-    progress: Annotated[bool, typer.Option("--progress/--no-progress", help="Show a progress bar on stderr.")] = True,
+    no_progress: Annotated[bool, typer.Option("--no-progress", help="Do not show the progress bar on stderr.")] = False,
 ) -> None:
-    """Size the follow-up trial: single-arm designs, randomized power against N, assurance."""
+    """Size the follow-up trial: single-arm designs, randomized power against N, assurance.
+
+    Example: simtrial size configs/len_dex_followup.yaml --plot figs
+    """
     from simtrial.followup.tables import print_followup, total_replicates
     from simtrial.followup.size import size_followup
     from simtrial.model import load_config
@@ -684,9 +705,10 @@ def size(
         fail(f"--n-sim: must be an integer >= 100, got {n_sim}")
     if plot is not None:
         check_output_dir(plot, "--plot")
+    threads = capped_threads(threads, cfg.simulation.threads)
     from rich.progress import Progress
 
-    with Progress(transient=True, disable=not progress, console=_stderr_console()) as bar:
+    with Progress(transient=True, disable=no_progress, console=_stderr_console()) as bar:
         task = bar.add_task("follow-up", total=total_replicates(cfg.followup, n_sim))
         result = size_followup(cfg, seed=seed, threads=threads, n_sim=n_sim, progress=lambda k: bar.advance(task, k))
     if plot is not None:
