@@ -623,7 +623,12 @@ def report(
     ] = None,
     json_out: JsonOpt = False,
 ) -> None:
-    """Write the design-justification report of a run or a sweep: HTML (self-contained), Markdown + PNG, PDF figures."""
+    """Write the design-justification report of a run or a sweep: HTML (self-contained), Markdown + PNG, one PDF.
+
+    Every figure is also written as PDF for print, in OUT/figures/.
+
+    Example: simtrial report runs/len_dex --out protocol/appendix
+    """
     from pathlib import Path
 
     from simtrial.report import is_sweep_dir
@@ -671,6 +676,7 @@ def report(
     else:
         typer.echo(f"report: {paths['html']}")
         typer.echo(f"markdown: {paths['markdown']}")
+        typer.echo(f"pdf: {paths['pdf']}")
         typer.echo(f"figures (PNG, PDF): {out_dir / 'figures'}")
 
 
