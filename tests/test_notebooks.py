@@ -24,6 +24,8 @@ def kernel_name(tmp_path, monkeypatch) -> str:
     }
     (spec_dir / "kernel.json").write_text(json.dumps(spec))
     monkeypatch.setenv("JUPYTER_PATH", str(tmp_path / "jupyter"))
+    # The kernel picks its plotting backend as in Jupyter (inline), not the tests' off-screen Agg.
+    monkeypatch.delenv("MPLBACKEND", raising=False)
     return "simtrial-test"
 
 
