@@ -366,6 +366,8 @@ def run(
             check_replicates_fit(len(cfg.scenarios), n_sim, folder)
         result = _simulate_and_save(cfg, folder, n_sim=n_sim, seed=seed, threads=threads, replicates=replicates,
                                     overwrite=overwrite, report=report)
+    except KeyboardInterrupt:  # before the run's files were moved into place (see _simulate_and_save)
+        _interrupted(f"nothing was written to {folder}")
     finally:
         lock.release(remove_unused=True)
     if json_out:
@@ -400,20 +402,23 @@ def _interrupted(what: str) -> None:
 
 def _simulate_and_save(cfg: Any, folder: Any, *, n_sim: int, seed: int, threads: int | None, replicates: bool,
                        overwrite: bool, report: bool) -> Any:
-    """Announce a long run, simulate with a progress bar, save; Ctrl-C leaves the folder as it was."""
+    """Announce a long run, simulate with a progress bar, save, write the report if asked.
+
+    Ctrl-C before the files are moved into place propagates (the caller
+    says nothing was written); after that, it ends the command with a line
+    saying what was written.
+    """
     from simtrial.engine import simulate
     from simtrial.io import REPORT_DIR, InterruptedAfterSave, replace_folder, save_run
 
-    err = _stderr_console()
+    _announce_long_run(cfg, n_sim=n_sim, seed=seed, threads=threads)
+    with run_progress(n_sim * len(cfg.scenarios), _stderr_console()) as advance:
+        result = simulate(cfg, n_sim=n_sim, seed=seed, threads=threads, replicates=replicates, progress=advance)
     try:
-        _announce_long_run(cfg, n_sim=n_sim, seed=seed, threads=threads)
-        with run_progress(n_sim * len(cfg.scenarios), err) as advance:
-            result = simulate(cfg, n_sim=n_sim, seed=seed, threads=threads, replicates=replicates, progress=advance)
         with writing("--out"):
             save_run(result, folder, overwrite=overwrite)
-    except KeyboardInterrupt as exc:
-        written = isinstance(exc, InterruptedAfterSave)
-        _interrupted(f"the run was written to {folder}" if written else f"nothing was written to {folder}")
+    except InterruptedAfterSave:  # Ctrl-C while the files were moved into place: they all were
+        _interrupted(f"the run was written to {folder}")
     if report:
         from simtrial.report import write_report
 
