@@ -19,6 +19,20 @@ import typer
 from simtrial._terminal import natural_width, print_table
 from simtrial.errors import SimtrialError
 
+def _flags_shown_as_flags(base: type) -> type:
+    """``base`` (a typer command or group class) showing boolean flags in ``--help`` without a ``<bool>`` value."""
+
+    class FlagsAsFlags(base):  # type: ignore[misc, valid-type]
+        def get_params(self, ctx: Any) -> list[Any]:
+            params = super().get_params(ctx)
+            for param in params:
+                if getattr(param, "is_flag", False) and param.metavar is None:
+                    param.metavar = ""
+            return params
+
+    return FlagsAsFlags
+
+
 class _App(typer.Typer):
     """A Typer app whose commands turn :class:`SimtrialError` into one line and its exit code (2: bad input).
 
@@ -27,6 +41,9 @@ class _App(typer.Typer):
     """
 
     def command(self, *args: Any, **kwargs: Any):  # type: ignore[override]
+        from typer.core import TyperCommand
+
+        kwargs.setdefault("cls", _flags_shown_as_flags(TyperCommand))
         register = super().command(*args, **kwargs)
 
         def decorator(func):
@@ -47,8 +64,15 @@ class _App(typer.Typer):
         return decorator
 
 
+def _group_class() -> type:
+    from typer.core import TyperGroup
+
+    return _flags_shown_as_flags(TyperGroup)
+
+
 app = _App(
     name="simtrial",
+    cls=_group_class(),
     help="Design, simulate and justify Simon two-stage phase 2 oncology trials.",
     no_args_is_help=True,
     add_completion=False,
@@ -57,6 +81,25 @@ app = _App(
 )
 
 JsonOpt = Annotated[bool, typer.Option("--json", help="Print machine-readable JSON on stdout instead of a table.")]
+
+
+def _print_version(value: bool) -> None:
+    if value:
+        from simtrial._provenance import code_version
+
+        typer.echo(f"simtrial {code_version()}")
+        raise typer.Exit()
+
+
+@app.callback()
+def _main(
+    version: Annotated[
+        bool,
+        typer.Option("--version", callback=_print_version, is_eager=True,
+                     help="Print simtrial's version (and a hash of its source) and exit."),
+    ] = False,
+) -> None:
+    """Design, simulate and justify Simon two-stage phase 2 oncology trials."""
 
 
 def emit_json(obj: Any) -> None:
@@ -131,8 +174,10 @@ _PROB = "a probability in (0, 1)"
 def design(
     p0: Annotated[float, typer.Option("--p0", help=f"Response rate of no interest, {_PROB}.")],
     p1: Annotated[float, typer.Option("--p1", help=f"Response rate of interest (> p0), {_PROB}.")],
-    alpha: Annotated[float | None, typer.Option("--alpha", help="Largest one-sided type I error (default 0.05).")] = None,
-    beta: Annotated[float | None, typer.Option("--beta", help="Largest type II error, power >= 1 - beta (default 0.2).")] = None,
+    alpha: Annotated[float | None, typer.Option(
+        "--alpha", help="Largest one-sided type I error, P(promising | p0) (default 0.05).")] = None,
+    beta: Annotated[float | None, typer.Option(
+        "--beta", help="Largest type II error, power >= 1 - beta (default 0.2).")] = None,
     family: Annotated[str, typer.Option("--family", help="Design family: simon, mander-thompson, chen, fleming, "
                                         "bryant-day, bop2, predictive, thall-simon.")] = "simon",
     nmax: Annotated[
@@ -170,6 +215,8 @@ def design(
     json_out: JsonOpt = False,
 ) -> None:
     """Find designs of a family: Simon's minimax, admissible and optimal designs by default.
+
+    H0: p <= p0 against H1: p >= p1, at one-sided alpha and power 1 - beta.
 
     Example: simtrial design --p0 0.1 --p1 0.3 --alpha 0.05 --beta 0.2
     """
@@ -252,7 +299,12 @@ def oc(
     p: Annotated[list[float] | None, typer.Option("--p", help="True response rate; repeat for several.")] = None,
     json_out: JsonOpt = False,
 ) -> None:
-    """Exact operating characteristics of a two-stage design."""
+    """Exact operating characteristics of a two-stage design.
+
+    P(promising) at p0 is the design's one-sided type I error (alpha); at p1, its power.
+
+    Example: simtrial oc --r1 1 --n1 10 --r 5 --n 29 --p 0.1 --p 0.3
+    """
     from simtrial.design import SimonDesign
     from simtrial.design._format import oc_table
 
@@ -447,23 +499,32 @@ def run(
     config: Annotated[str, typer.Argument(help="Trial config (YAML), e.g. configs/len_dex.yaml.")],
     n_sim: Annotated[int | None, typer.Option("--n-sim", help="Replicates per scenario (default: the config's).")] = None,
     seed: Annotated[int | None, typer.Option("--seed", help="Seed, >= 0 (default: the config's).")] = None,
-    threads: Annotated[int | None, typer.Option("--threads", help="Numba threads (default: all cores).")] = None,
+    threads: Annotated[
+        int | None, typer.Option("--threads", help="Numba threads (default: all cores; results do not depend on it).")
+    ] = None,
     out: Annotated[str | None, typer.Option("--out", help="Output folder (default: results/<config name>/).")] = None,
-    replicates: Annotated[bool, typer.Option("--replicates", help="Also write replicates.parquet.")] = False,
+    overwrite: Annotated[
+        bool, typer.Option("--overwrite", help="Replace a different run already in the output folder (and its report).")
+    ] = False,
+    replicates: Annotated[
+        bool, typer.Option("--replicates", help="Also write replicates.parquet (refused if it would not fit).")
+    ] = False,
     report: Annotated[
-        bool, typer.Option("--report", help="Also write the protocol report (HTML, Markdown, figures) into OUT/report/.")
+        bool, typer.Option("--report", help="Also write the protocol report (HTML, Markdown, PDF, figures) into OUT/report/.")
     ] = False,
     json_out: JsonOpt = False,
 ) -> None:
-    """Simulate a trial config at patient level and report its operating characteristics."""
+    """Simulate a trial config at patient level and report its operating characteristics.
+
+    The output folder holds summary.csv, config.yaml (with the seed, replicates and threads used:
+    `simtrial run OUT/config.yaml` reproduces the run), metadata.json and result.json.
+
+    Example: simtrial run configs/len_dex.yaml --n-sim 20000 --seed 1 --out runs/len_dex
+    """
     from pathlib import Path
 
-    from rich.console import Console
-    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
-
-    from simtrial.engine import simulate
     from simtrial.engine._table import run_json, run_tables
-    from simtrial.io import save_run
+    from simtrial.io import FolderLock, check_run_folder, run_config, run_identity
     from simtrial.model import load_config
 
     if n_sim is not None and n_sim < 1:
@@ -475,19 +536,27 @@ def run(
     cfg = load_config(config)
     folder = Path(out) if out else Path("results") / Path(config).stem
     check_output_dir(folder, "--out")
-    total = n_sim or cfg.simulation.n_sim
-    err = Console(stderr=True)
-    with Progress(TextColumn("simulating"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
-                  console=err, transient=True, disable=not err.is_terminal) as bar:
-        task = bar.add_task("run", total=total)
-        result = simulate(cfg, n_sim=n_sim, seed=seed, threads=threads, replicates=replicates,
-                          progress=lambda k: bar.advance(task, k))
+    n_sim = cfg.simulation.n_sim if n_sim is None else n_sim
+    seed = cfg.simulation.seed if seed is None else seed
+    threads = capped_threads(threads, cfg.simulation.threads)
+    identity = run_identity(run_config(cfg.model_dump(mode="json"), n_sim=n_sim, seed=seed, threads=threads),
+                            replicates=replicates)
+    lock = FolderLock(folder, key="--out", busy=f"another simtrial command is writing in {folder}; wait for it or "
+                      "choose another --out")
     with writing("--out"):
-        folder = save_run(result, folder)
-        if report:
-            from simtrial.report import write_report
+        lock.acquire()
+    try:
+        check_run_folder(folder, identity, overwrite=overwrite)
+        if replicates:
+            from simtrial._budget import check_replicates_fit
 
-            write_report(result, folder / "report")
+            check_replicates_fit(len(cfg.scenarios) * len(cfg.design_blocks()), n_sim, folder)
+        result = _simulate_and_save(cfg, folder, n_sim=n_sim, seed=seed, threads=threads, replicates=replicates,
+                                    overwrite=overwrite, report=report)
+    except KeyboardInterrupt:  # before the run's files were moved into place (see _simulate_and_save)
+        _interrupted(f"nothing was written to {folder}")
+    finally:
+        lock.release(remove_unused=True)
     if json_out:
         emit_json(run_json(result, config))
     else:
@@ -497,9 +566,110 @@ def run(
         con.print(f"written: {folder}/", soft_wrap=True)
 
 
+def capped_threads(threads: int | None, configured: int | None, option: str = "--threads") -> int | None:
+    """The numba thread count to ask for: ``threads`` (the option), else ``configured`` (the config's).
+
+    A count above numba's limit (the machine's cores) is capped, and stderr
+    says so; results do not depend on it.
+    """
+    import numba
+
+    want, name = (threads, option) if threads is not None else (configured, "simulation.threads")
+    most = int(numba.config.NUMBA_NUM_THREADS)
+    if want is not None and want > most:
+        typer.echo(f"simtrial: {name} {want} capped at {most}, the number of cores numba can use here", err=True)
+        return most
+    return threads
+
+
+def _interrupted(what: str) -> None:
+    """Ctrl-C: one line saying what was and was not written, exit code 130."""
+    typer.echo(f"simtrial: interrupted; {what}", err=True)
+    raise typer.Exit(code=130)
+
+
+def _simulate_and_save(cfg: Any, folder: Any, *, n_sim: int, seed: int, threads: int | None, replicates: bool,
+                       overwrite: bool, report: bool) -> Any:
+    """Announce a long run, simulate with a progress bar, save, write the report if asked.
+
+    Ctrl-C before the files are moved into place propagates (the caller
+    says nothing was written); after that, it ends the command with a line
+    saying what was written.
+    """
+    from simtrial.engine import simulate
+    from simtrial.io import REPORT_DIR, InterruptedAfterSave, replace_folder, save_run
+
+    _announce_long_run(cfg, n_sim=n_sim, seed=seed, threads=threads)
+    with run_progress(n_sim, _stderr_console()) as advance:
+        result = simulate(cfg, n_sim=n_sim, seed=seed, threads=threads, replicates=replicates, progress=advance)
+    try:
+        with writing("--out"):
+            save_run(result, folder, overwrite=overwrite)
+    except InterruptedAfterSave:  # Ctrl-C while the files were moved into place: they all were
+        _interrupted(f"the run was written to {folder}")
+    if report:
+        from simtrial.report import write_report
+
+        try:
+            with writing("--out"):
+                replace_folder(folder / REPORT_DIR, lambda d: write_report(result, d))
+        except KeyboardInterrupt as exc:
+            if isinstance(exc, InterruptedAfterSave):
+                _interrupted(f"the run and its report were written to {folder}")
+            _interrupted(f"the run was written to {folder}, its report was not (`simtrial report {folder}` writes it)")
+    return result
+
+
+def _announce_long_run(cfg: Any, *, n_sim: int, seed: int, threads: int | None) -> None:
+    """Say on stderr, before starting, that a run will take more than a few minutes (timed on a pilot)."""
+    from simtrial._budget import LONG_RUN_SECONDS, describe_seconds, estimate_seconds
+
+    estimate = estimate_seconds(cfg, n_sim=n_sim, seed=seed, threads=threads)
+    if estimate is not None and estimate[0] > LONG_RUN_SECONDS:
+        seconds, rate = estimate
+        typer.echo(
+            f"simtrial: this run is expected to take about {describe_seconds(seconds)} "
+            f"({len(cfg.scenarios)} scenario(s) x {n_sim:,} replicates at about {rate:,.0f} per second)",
+            err=True,
+        )
+
+
+@contextlib.contextmanager
+def run_progress(total: int, err: Any) -> Any:
+    """A progress bar on ``err`` for ``total`` replicates: count, replicates per second and time left.
+
+    Yields the ``progress(k)`` callback of :func:`simtrial.engine.simulate`.
+    Drawn only on a terminal.
+    """
+    from rich.progress import (
+        BarColumn,
+        MofNCompleteColumn,
+        Progress,
+        ProgressColumn,
+        TextColumn,
+        TimeElapsedColumn,
+        TimeRemainingColumn,
+    )
+    from rich.text import Text
+
+    class RateColumn(ProgressColumn):
+        def render(self, task: Any) -> Text:
+            speed = task.finished_speed or task.speed
+            return Text("" if speed is None else f"{speed:,.0f} replicates/s")
+
+    with Progress(TextColumn("simulating"), BarColumn(), MofNCompleteColumn(), RateColumn(), TimeElapsedColumn(),
+                  TextColumn("left"), TimeRemainingColumn(), console=err, transient=True,
+                  disable=not err.is_terminal) as bar:
+        task = bar.add_task("run", total=total)
+        yield lambda k: bar.advance(task, k)
+
+
 @app.command()
 def warmup(json_out: JsonOpt = False) -> None:
-    """Compile every numba kernel once, filling the cache (for CI and cluster images)."""
+    """Compile every numba kernel once, filling the cache (for CI and cluster images).
+
+    Example: simtrial warmup
+    """
     import time
 
     from simtrial.engine import warmup as _warmup
@@ -527,6 +697,7 @@ _SWEEP_SHOWN_METRICS = {
 
 @app.command("sweep")
 def sweep_cmd(
+    ctx: typer.Context,
     spec: Annotated[str, typer.Argument(help="A config with a sweep: block, or a sweep file with base: and sweep:.")],
     n_jobs: Annotated[
         int, typer.Option("--n-jobs", "-j", help="Worker processes (LocalCluster workers with --backend dask); -1: all cores.")
@@ -536,23 +707,40 @@ def sweep_cmd(
         str | None, typer.Option("--scheduler", help="tcp://HOST:PORT of a running dask scheduler (with --backend dask).")
     ] = None,
     out: Annotated[str | None, typer.Option("--out", help="Output directory (default: results/SPEC-NAME/).")] = None,
+    worker_timeout: Annotated[
+        float,
+        typer.Option("--worker-timeout", metavar="SECONDS",
+                     help="With --backend dask: give up, with one line, when the scheduler has had no worker for this "
+                     "long."),
+    ] = 60.0,
     resume: Annotated[bool, typer.Option("--resume", help="Continue the sweep in --out, skipping finished cells.")] = False,
-    progress: Annotated[bool, typer.Option("--progress/--no-progress", help="Show a progress bar on stderr.")] = True,
+    no_progress: Annotated[bool, typer.Option("--no-progress", help="Do not show the progress bar on stderr.")] = False,
     json_out: JsonOpt = False,
 ) -> None:
-    """Run a parameter sweep: one simulation per grid cell, resumable, bit-reproducible."""
+    """Run a parameter sweep: one simulation per grid cell, resumable, bit-reproducible.
+
+    Example: simtrial sweep configs/sweep_accrual_response.yaml --n-jobs 2 --out results/sweep
+    """
     from pathlib import Path
 
     from simtrial.sweep import load_sweep, run_sweep
     from simtrial.sweep.progress import cell_progress
+    from simtrial.sweep.store import MANIFEST
 
     sweep_spec = load_sweep(spec)
     out_dir = Path(out) if out else Path("results") / Path(spec).stem
     check_output_dir(out_dir, "--out")
+    if resume and not (out_dir / MANIFEST).is_file():
+        what = "does not exist" if not out_dir.exists() else f"holds no sweep (no {MANIFEST})"
+        fail(f"--resume: {out_dir} {what}, so there is nothing to resume; run without --resume to start the sweep")
+    given = ctx.get_parameter_source("worker_timeout").name != "DEFAULT"
+    if given and backend != "dask":
+        fail("--worker-timeout: only with --backend dask")
     try:
-        with cell_progress(enabled=progress) as bar:
+        with cell_progress(enabled=not no_progress) as bar:
             outcome = run_sweep(
-                sweep_spec, out_dir, n_jobs=n_jobs, backend=backend, scheduler=scheduler, resume=resume, progress=bar
+                sweep_spec, out_dir, n_jobs=n_jobs, backend=backend, scheduler=scheduler, resume=resume, progress=bar,
+                worker_timeout=worker_timeout,
             )
     except KeyboardInterrupt:
         typer.echo(f"simtrial: interrupted; finished cells are saved in {out_dir}; rerun with --resume", err=True)
@@ -628,7 +816,12 @@ def report(
     ] = None,
     json_out: JsonOpt = False,
 ) -> None:
-    """Write the design-justification report of a run or a sweep: HTML (self-contained), Markdown + PNG, PDF figures."""
+    """Write the design-justification report of a run or a sweep: HTML (self-contained), Markdown + PNG, one PDF.
+
+    Every figure is also written as PDF for print, in OUT/figures/.
+
+    Example: simtrial report runs/len_dex --out protocol/appendix
+    """
     from pathlib import Path
 
     from simtrial.report import is_sweep_dir
@@ -676,6 +869,7 @@ def report(
     else:
         typer.echo(f"report: {paths['html']}")
         typer.echo(f"markdown: {paths['markdown']}")
+        typer.echo(f"pdf: {paths['pdf']}")
         typer.echo(f"figures (PNG, PDF): {out_dir / 'figures'}")
 
 
@@ -693,9 +887,12 @@ def size(
     n_sim: Annotated[int | None, typer.Option("--n-sim", help="Override every replicate count (>= 100).")] = None,
     threads: Annotated[int | None, typer.Option("--threads", min=1, help="Numba threads (results do not depend on it).")] = None,
     plot: Annotated[str | None, typer.Option("--plot", help="Save power and assurance curve PNGs in this directory.")] = None,
-    progress: Annotated[bool, typer.Option("--progress/--no-progress", help="Show a progress bar on stderr.")] = True,
+    no_progress: Annotated[bool, typer.Option("--no-progress", help="Do not show the progress bar on stderr.")] = False,
 ) -> None:
-    """Size the follow-up trial: single-arm designs, randomized power against N, assurance."""
+    """Size the follow-up trial: single-arm designs, randomized power against N, assurance.
+
+    Example: simtrial size configs/len_dex_followup.yaml --plot figs
+    """
     from simtrial.followup.tables import print_followup, total_replicates
     from simtrial.followup.size import size_followup
     from simtrial.model import load_config
@@ -707,9 +904,10 @@ def size(
         fail(f"--n-sim: must be an integer >= 100, got {n_sim}")
     if plot is not None:
         check_output_dir(plot, "--plot")
+    threads = capped_threads(threads, cfg.simulation.threads)
     from rich.progress import Progress
 
-    with Progress(transient=True, disable=not progress, console=_stderr_console()) as bar:
+    with Progress(transient=True, disable=no_progress, console=_stderr_console()) as bar:
         task = bar.add_task("follow-up", total=total_replicates(cfg.followup, n_sim))
         result = size_followup(cfg, seed=seed, threads=threads, n_sim=n_sim, progress=lambda k: bar.advance(task, k))
     if plot is not None:

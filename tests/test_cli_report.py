@@ -30,6 +30,7 @@ def test_report_writes_into_results_dir(run_dir):
     paths = {k: Path(v) for k, v in json.loads(out.stdout).items()}
     assert paths["html"] == run_dir / "report" / "report.html"
     assert paths["markdown"].exists() and paths["oc.pdf"].exists() and paths["oc.png"].exists()
+    assert paths["pdf"] == run_dir / "report" / "report.pdf" and paths["pdf"].read_bytes()[:5] == b"%PDF-"
     html = paths["html"].read_text(encoding="utf-8")
     assert "Statistical considerations" in html and "r1/n1 = 3/13, r/n = 12/43" in html
 
@@ -38,7 +39,7 @@ def test_report_out_option(run_dir, tmp_path):
     out = runner.invoke(app, ["report", str(run_dir), "--out", str(tmp_path / "rep")])
     assert out.exit_code == 0, out.output
     assert (tmp_path / "rep" / "report.html").exists()
-    assert "report.html" in out.stdout
+    assert "report.html" in out.stdout and f"pdf: {tmp_path / 'rep' / 'report.pdf'}" in out.stdout
 
 
 @pytest.mark.parametrize(

@@ -24,6 +24,8 @@ def kernel_name(tmp_path, monkeypatch) -> str:
     }
     (spec_dir / "kernel.json").write_text(json.dumps(spec))
     monkeypatch.setenv("JUPYTER_PATH", str(tmp_path / "jupyter"))
+    # The kernel picks its plotting backend as in Jupyter (inline), not the tests' off-screen Agg.
+    monkeypatch.delenv("MPLBACKEND", raising=False)
     return "simtrial-test"
 
 
@@ -54,3 +56,23 @@ def test_notebook_executes(path, kernel_name, tmp_path):
     assert not errors
     text = "".join(o.get("text", "") for c in nb.cells if c.cell_type == "code" for o in c.outputs)
     assert "In stage 1, 10 evaluable patients are treated." in text
+    # Every cell that draws shows its figure (four used to show nothing under ipykernel).
+    figure_cells = [c for c in nb.cells if c.cell_type == "code" and _draws(c.source)]
+    assert len(figure_cells) >= 7
+    blank = [c.source.splitlines()[0] for c in figure_cells
+             if not any("image/png" in o.get("data", {}) for o in c.outputs)]
+    assert not blank, f"figure cells without an image: {blank}"
+
+
+def _draws(source: str) -> bool:
+    """True for a cell that calls a plot function or makes a pyplot figure (imports do not count)."""
+    import re
+
+    code = "\n".join(line for line in source.splitlines() if not line.lstrip().startswith(("import", "from")))
+    return bool(re.search(r"\bplot_\w+\(|\bplt\.(subplots|figure)\(", code))
+
+
+def test_figure_cells_are_recognised():
+    assert _draws("fig, axes = plt.subplots(1, 2)\nplot_oc(result, ax=axes[0]);")
+    assert _draws("plot_designs(search);")
+    assert not _draws("from simtrial.plots import (plot_oc,\n    plot_rdi)\nx = 1")

@@ -17,7 +17,7 @@ from pydantic import BaseModel, ValidationError
 from simtrial.errors import ConfigError
 from simtrial.model.trial import TrialConfig
 
-__all__ = ["load_config", "parse_config"]
+__all__ = ["load_config", "parse_config", "load_yaml"]
 
 _FIELD_PREFIX = re.compile(r"^(?:Value error, )?<<([^>]+)>>\s*(.*)$", re.S)
 
@@ -37,24 +37,78 @@ def load_config(path: str | os.PathLike[str]) -> TrialConfig:
     Raises
     ------
     ConfigError
-        Missing, unreadable or empty file, broken YAML, unknown key or bad
-        value; the message names the dotted key and what is allowed.
+        Missing, unreadable or empty file, broken YAML, a key given twice,
+        unknown key or bad value; the message names the dotted key and what
+        is allowed.
+    """
+    from simtrial.io import read_text
+
+    data = load_yaml(read_text(path), str(path))
+    if data is None:
+        raise ConfigError("", f"{path}: the file is empty; expected a YAML mapping with schema_version, name, ...")
+    return parse_config(data, source=str(path))
+
+
+def load_yaml(text: str, source: str) -> Any:
+    """Parse YAML text, refusing a key given twice in one mapping.
+
+    PyYAML keeps the last of two equal keys without a word, so a second
+    ``seed:`` or a second ``simulation:`` block would silently replace the
+    first; here it is an error naming the key and both lines.
+
+    Parameters
+    ----------
+    text : str
+    source : str
+        The file name, for messages.
+
+    Returns
+    -------
+    object
+        What ``yaml.safe_load`` returns (None for an empty document).
+
+    Raises
+    ------
+    ConfigError
+        Broken YAML (with its line and column), or a duplicate key (its
+        dotted path, e.g. ``simulation.seed``, and both line numbers).
     """
     import yaml
 
-    from simtrial.io import read_text
-
-    text = read_text(path)
     try:
-        data = yaml.safe_load(text)
+        _refuse_duplicate_keys(yaml.compose(text, Loader=yaml.SafeLoader), [], source, set())
+        return yaml.safe_load(text)
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark is not None else ""
         problem = getattr(exc, "problem", None) or exc.__class__.__name__
-        raise ConfigError("", f"{path}: broken YAML{where}: {problem}") from None
-    if data is None:
-        raise ConfigError("", f"{path}: the file is empty; expected a YAML mapping with schema_version, name, ...")
-    return parse_config(data, source=str(path))
+        raise ConfigError("", f"{source}: broken YAML{where}: {problem}") from None
+
+
+def _refuse_duplicate_keys(node: Any, path: list[Any], source: str, seen: set[int]) -> None:
+    """Walk a composed YAML node tree; ConfigError at the first key that appears twice in one mapping."""
+    import yaml
+
+    if node is None or id(node) in seen:  # an alias repeats a node already walked (and may be recursive)
+        return
+    seen.add(id(node))
+    if isinstance(node, yaml.MappingNode):
+        lines: dict[str, int] = {}
+        for key, value in node.value:
+            if not isinstance(key, yaml.ScalarNode) or key.tag == "tag:yaml.org,2002:merge":
+                _refuse_duplicate_keys(value, path, source, seen)
+                continue
+            line = key.start_mark.line + 1
+            if key.value in lines:
+                raise ConfigError(
+                    _dotted([*path, key.value]),
+                    f"given twice, at lines {lines[key.value]} and {line} of {source}; give each key once",
+                )
+            lines[key.value] = line
+            _refuse_duplicate_keys(value, [*path, key.value], source, seen)
+    elif isinstance(node, yaml.SequenceNode):
+        for i, item in enumerate(node.value):
+            _refuse_duplicate_keys(item, [*path, i], source, seen)
 
 
 def parse_config(data: dict[str, Any], source: str = "") -> TrialConfig:

@@ -13,16 +13,18 @@ from typing import Annotated, Any
 
 from pydantic import BeforeValidator, PlainSerializer
 
-__all__ = ["DAYS_PER_MONTH", "Duration", "parse_duration", "months"]
+__all__ = ["DAYS_PER_MONTH", "ALLOWED_UNITS", "Duration", "parse_duration", "months"]
 
 DAYS_PER_MONTH = 365.25 / 12.0
 
 _UNITS = {
     "d": 1.0, "day": 1.0, "days": 1.0,
-    "w": 7.0, "week": 7.0, "weeks": 7.0,
+    "w": 7.0, "wk": 7.0, "week": 7.0, "weeks": 7.0,
     "mo": DAYS_PER_MONTH, "month": DAYS_PER_MONTH, "months": DAYS_PER_MONTH,
-    "y": 365.25, "year": 365.25, "years": 365.25,
+    "y": 365.25, "yr": 365.25, "year": 365.25, "years": 365.25,
 }  # fmt: skip
+#: The accepted spellings, for messages.
+ALLOWED_UNITS = ", ".join(_UNITS)
 _PATTERN = re.compile(r"^\s*([-+]?(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?)\s*([a-zA-Z]+)\s*$")
 
 
@@ -32,7 +34,9 @@ def parse_duration(value: Any) -> float:
     Parameters
     ----------
     value : str
-        A non-negative number followed by a unit: days, weeks, months or years.
+        A non-negative number followed by a unit (case-insensitive): ``d``,
+        ``day(s)``, ``w``, ``wk``, ``week(s)``, ``mo``, ``month(s)``, ``y``,
+        ``yr``, ``year(s)``.
 
     Returns
     -------
@@ -50,14 +54,14 @@ def parse_duration(value: Any) -> float:
     28.0
     >>> parse_duration("1 month") == 365.25 / 12
     True
+    >>> parse_duration("2 wk"), parse_duration("1 yr")
+    (14.0, 365.25)
     """
     if isinstance(value, bool) or not isinstance(value, str):
         raise ValueError(f"must be a duration with a unit, e.g. '28 days' or '3 months', got {value!r}")
     m = _PATTERN.match(value)
     if not m or m.group(2).lower() not in _UNITS:
-        raise ValueError(
-            f"must be a duration with a unit (days, weeks, months, years), e.g. '28 days', got {value!r}"
-        )
+        raise ValueError(f"must be a duration with a unit ({ALLOWED_UNITS}), e.g. '28 days', got {value!r}")
     days = float(m.group(1)) * _UNITS[m.group(2).lower()]
     if days < 0:
         raise ValueError(f"must be >= 0, got {value!r}")

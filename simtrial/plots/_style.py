@@ -8,8 +8,9 @@ deficiencies and in greyscale when combined with the marker/line styles.
 
 from __future__ import annotations
 
+import contextlib
 import functools
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from typing import Any, TypeVar
 
 __all__ = [
@@ -20,6 +21,7 @@ __all__ = [
     "FIG_HEIGHT",
     "DAYS_PER_MONTH",
     "rc_params",
+    "style_context",
     "styled",
     "get_ax",
     "scenario_label",
@@ -75,18 +77,38 @@ def rc_params() -> dict[str, Any]:
     }
 
 
+@contextlib.contextmanager
+def style_context() -> Iterator[None]:
+    """Apply :func:`rc_params` while the block runs, then restore those settings, and only those.
+
+    Unlike ``matplotlib.rc_context``, which restores *every* setting, this
+    leaves alone what changes meanwhile for other reasons. That matters in
+    Jupyter: pyplot picks its backend when the first figure is made, and the
+    inline backend then switches interactive mode on; had the whole rc been
+    restored, interactive mode would be off again and later figures would
+    never be shown.
+    """
+    import matplotlib
+
+    params = rc_params()
+    saved = {key: matplotlib.rcParams[key] for key in params}
+    matplotlib.rcParams.update(params)
+    try:
+        yield
+    finally:
+        matplotlib.rcParams.update(saved)
+
+
 def styled(func: F) -> F:
-    """Run a plot function under :func:`rc_params` without touching global state.
+    """Run a plot function under :func:`rc_params` (see :func:`style_context`).
 
     Font sizes and colours are fixed when an artist is created, so the
-    context only has to be active while the function draws.
+    settings only have to be in force while the function draws.
     """
 
     @functools.wraps(func)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
-        import matplotlib.pyplot as plt
-
-        with plt.rc_context(rc_params()):
+        with style_context():
             return func(*args, **kwargs)
 
     return wrapper  # type: ignore[return-value]

@@ -1,8 +1,8 @@
 """Protocol-ready report: "Statistical considerations", tables and figures.
 
 :func:`write_report` writes a self-contained HTML file (figures embedded,
-opens offline), the same report as Markdown with PNG figures, and every
-figure as PDF for print.
+opens offline), the same report as Markdown with PNG figures, the whole
+report as one PDF, and every figure as PDF for print.
 """
 
 from __future__ import annotations
@@ -12,7 +12,16 @@ from pathlib import Path
 from typing import Any
 
 from simtrial.report.build import build_report, search_for
-from simtrial.report.document import Document, Figure, Heading, Paragraph, Table, render_html, render_markdown
+from simtrial.report.document import (
+    Document,
+    Figure,
+    Heading,
+    Paragraph,
+    Table,
+    render_html,
+    render_markdown,
+    render_pdf,
+)
 from simtrial.report.statistical import statistical_considerations
 from simtrial.report.sweep import FinishedSweep, build_sweep_report, is_sweep_dir, load_finished_sweep
 from simtrial.report.tables import conduct_table, design_table, designs_compared_table, oc_table
@@ -28,6 +37,7 @@ __all__ = [
     "search_for",
     "render_html",
     "render_markdown",
+    "render_pdf",
     "statistical_considerations",
     "design_table",
     "designs_compared_table",
@@ -47,8 +57,8 @@ def write_report(result: Any, out_dir: str | os.PathLike[str], *, search: Any = 
     """Write the report of a simulation into ``out_dir``.
 
     Files: ``report.html`` (self-contained), ``report.md`` with
-    ``figures/<name>.png``, and ``figures/<name>.pdf`` for print. Every file
-    is written atomically.
+    ``figures/<name>.png``, ``report.pdf`` (the whole report in one file) and
+    ``figures/<name>.pdf`` for print. Every file is written atomically.
 
     Parameters
     ----------
@@ -61,7 +71,7 @@ def write_report(result: Any, out_dir: str | os.PathLike[str], *, search: Any = 
     Returns
     -------
     dict of str to pathlib.Path
-        ``"html"``, ``"markdown"`` and ``"<figure>.png"`` / ``"<figure>.pdf"``.
+        ``"html"``, ``"markdown"``, ``"pdf"`` and ``"<figure>.png"`` / ``"<figure>.pdf"``.
     """
     return _write_document(build_report(result, search=search), out_dir)
 
@@ -70,7 +80,8 @@ def write_sweep_report(sweep: FinishedSweep, out_dir: str | os.PathLike[str]) ->
     """Write the report of a finished sweep into ``out_dir``.
 
     The same files as :func:`write_report`: ``report.html`` (self-contained),
-    ``report.md`` with ``figures/<name>.png``, and ``figures/<name>.pdf``.
+    ``report.md`` with ``figures/<name>.png``, ``report.pdf`` and
+    ``figures/<name>.pdf``.
 
     Parameters
     ----------
@@ -82,7 +93,7 @@ def write_sweep_report(sweep: FinishedSweep, out_dir: str | os.PathLike[str]) ->
     Returns
     -------
     dict of str to pathlib.Path
-        ``"html"``, ``"markdown"`` and ``"<figure>.png"`` / ``"<figure>.pdf"``.
+        ``"html"``, ``"markdown"``, ``"pdf"`` and ``"<figure>.png"`` / ``"<figure>.pdf"``.
     """
     return _write_document(build_sweep_report(sweep), out_dir)
 
@@ -97,4 +108,5 @@ def _write_document(doc: Document, out_dir: str | os.PathLike[str]) -> dict[str,
         paths[f"{fig.name}.pdf"] = write_bytes(out / FIGURE_DIR / f"{fig.name}.pdf", fig.pdf)
     paths["markdown"] = write_text(out / "report.md", render_markdown(doc, FIGURE_DIR))
     paths["html"] = write_text(out / "report.html", render_html(doc))
+    paths["pdf"] = write_bytes(out / "report.pdf", render_pdf(doc))
     return paths

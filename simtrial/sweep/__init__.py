@@ -10,6 +10,7 @@ Typical use::
 """
 
 from simtrial.model.sweep import RangeAxis, SweepConfig
+from simtrial.sweep.backends import slurm_cluster
 from simtrial.sweep.grid import Cell, cell_id, cell_identity, cell_seed, expand_grid
 from simtrial.sweep.run import SweepOutcome, run_sweep
 from simtrial.sweep.spec import SweepSpec, load_sweep, parse_sweep
@@ -29,4 +30,5 @@ __all__ = [
     "load_sweep",
     "parse_sweep",
     "run_sweep",
+    "slurm_cluster",
 ]

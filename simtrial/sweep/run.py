@@ -11,11 +11,11 @@ from pathlib import Path
 import pandas as pd
 
 from simtrial.errors import ConfigError, RunError
-from simtrial.sweep.backends import BACKENDS, run_dask, run_local
+from simtrial.sweep.backends import BACKENDS, DEFAULT_WORKER_TIMEOUT, run_dask, run_local
 from simtrial.sweep.spec import SweepSpec
 from simtrial.sweep.store import SweepStore
 
-__all__ = ["SweepOutcome", "run_sweep"]
+__all__ = ["SweepOutcome", "run_sweep", "DEFAULT_WORKER_TIMEOUT"]
 
 
 @dataclass(frozen=True)
@@ -64,6 +64,7 @@ def run_sweep(
     scheduler: str | None = None,
     resume: bool = False,
     progress: Callable[[int, int], None] | None = None,
+    worker_timeout: float = DEFAULT_WORKER_TIMEOUT,
 ) -> SweepOutcome:
     """Run every unfinished cell of ``spec`` and assemble the sweep table.
 
@@ -84,6 +85,9 @@ def run_sweep(
     progress : callable, optional
         ``progress(finished, total)`` is called once before any cell runs
         (``finished`` = cells already done) and after every finished cell.
+    worker_timeout : float
+        ``backend="dask"``: seconds the scheduler may have no worker before
+        the sweep stops with :class:`~simtrial.errors.RunError`.
 
     Returns
     -------
@@ -94,6 +98,9 @@ def run_sweep(
     ConfigError
         For an unknown backend, a bad ``n_jobs``, a scheduler without the dask
         backend, or an ``out_dir`` that holds another sweep.
+    RunError
+        When a local worker process dies, or a dask scheduler has no worker
+        for ``worker_timeout`` seconds; finished cells are saved.
 
     Notes
     -----
@@ -110,12 +117,14 @@ def run_sweep(
         raise ConfigError("--n-jobs", f"must be a positive integer or -1 (all cores), got {n_jobs}")
     if n_jobs == -1:
         n_jobs = os.cpu_count() or 1
+    if not worker_timeout > 0:  # also refuses nan
+        raise ConfigError("--worker-timeout", f"must be a number of seconds > 0, got {worker_timeout}")
 
     t0 = time.perf_counter()
     store = SweepStore(out_dir, spec)
     store.open(resume=resume)
     try:
-        return _run(spec, store, out_dir, n_jobs, backend, scheduler, resume, progress, t0)
+        return _run(spec, store, out_dir, n_jobs, backend, scheduler, resume, progress, t0, worker_timeout)
     finally:
         store.close()
 
@@ -130,6 +139,7 @@ def _run(
     resume: bool,
     progress: Callable[[int, int], None] | None,
     t0: float,
+    worker_timeout: float,
 ) -> SweepOutcome:
     done = {c.id for c in spec.cells if store.is_done(c)} if resume else set()
     pending = [c for c in spec.cells if c.id not in done]
@@ -140,7 +150,8 @@ def _run(
 
     if backend == "dask":
         outcomes = run_dask(
-            spec.base, pending, n_workers=n_jobs, scheduler=scheduler, source=spec.source, fingerprint=spec.fingerprint
+            spec.base, pending, n_workers=n_jobs, scheduler=scheduler, source=spec.source, fingerprint=spec.fingerprint,
+            worker_timeout=worker_timeout,
         )
     else:
         outcomes = run_local(spec.base, pending, n_jobs=n_jobs, source=spec.source)
@@ -153,6 +164,8 @@ def _run(
             finished += 1
             if progress is not None:
                 progress(finished, total)
+    except RunError as exc:
+        raise RunError(f"{exc}; {finished} of {total} cells are saved in {out_dir}; rerun with --resume to continue") from None
     except Exception as exc:
         if type(exc).__name__ != "TerminatedWorkerError":
             raise

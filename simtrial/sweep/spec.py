@@ -167,20 +167,14 @@ def parse_sweep(data: Mapping[str, Any], *, source: str = "", base_dir: str | os
 
 
 def _read_yaml(path: Path, key: str = "") -> Any:
-    import yaml
-
     from simtrial.io import read_text
+    from simtrial.model.load import load_yaml
 
     try:
-        text = read_text(path)
+        data = load_yaml(read_text(path), str(path))
     except ConfigError as exc:
-        raise ConfigError(key, exc.message) from None
-    try:
-        data = yaml.safe_load(text)
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        where = f" (line {mark.line + 1}, column {mark.column + 1})" if mark is not None else ""
-        raise ConfigError(key, f"{path} is not valid YAML{where}") from None
+        # A file named by ``base:`` is blamed on that key; a duplicate key names itself.
+        raise ConfigError(exc.key or key, exc.message) from None
     if data is None:
         raise ConfigError(key, f"{path} is empty")
     return data

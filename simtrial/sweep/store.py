@@ -129,28 +129,20 @@ class SweepStore:
         """Hold an exclusive lock on the directory while this sweep runs.
 
         Two drivers on one directory would delete each other's in-flight
-        temporary files; the lock turns that into a clear error. The OS
-        releases it when the process ends, however it ends.
+        temporary files; the lock (:class:`simtrial.io.FolderLock`) turns that
+        into a clear error.
         """
-        try:
-            import fcntl
-        except ImportError:  # pragma: no cover - not POSIX
-            return
-        self.out_dir.mkdir(parents=True, exist_ok=True)
-        fh = open(self.out_dir / ".lock", "w")  # noqa: SIM115 - held until close()
-        try:
-            fcntl.flock(fh, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except OSError:
-            fh.close()
-            raise ConfigError("--out", f"another sweep is running in {self.out_dir}; wait for it or choose another --out") from None
-        self._lock_fh = fh
+        from simtrial.io import FolderLock
+
+        busy = f"another sweep is running in {self.out_dir}; wait for it or choose another --out"
+        self._folder_lock = FolderLock(self.out_dir, key="--out", busy=busy).acquire()
 
     def close(self) -> None:
         """Release the directory lock."""
-        fh = getattr(self, "_lock_fh", None)
-        if fh is not None:
-            fh.close()
-            self._lock_fh = None
+        lock = getattr(self, "_folder_lock", None)
+        if lock is not None:
+            lock.release()
+            self._folder_lock = None
 
     # -- cells ------------------------------------------------------------
     def cell_path(self, cell: Cell) -> Path:

@@ -66,9 +66,10 @@ def test_save_and_load_round_trip(tmp_path, seed):
     assert back.design == res.design and back.seed == seed and back.n_sim == 3000
     _frames_equal(res, back)
     pd.testing.assert_frame_equal(back.replicates, res.replicates)
-    # The saved config is loadable and resolves to the same model.
+    # The saved config is loadable and is the same model, with the replicates, seed and threads used.
     again = load_config(tmp_path / "config.yaml")
-    assert again == cfg
+    assert again.model_copy(update={"simulation": cfg.simulation}) == cfg
+    assert (again.simulation.n_sim, again.simulation.seed, again.simulation.threads) == (3000, seed, res.threads)
 
 
 def test_a_folder_reused_by_another_run_never_mixes_the_two(tmp_path, seed):

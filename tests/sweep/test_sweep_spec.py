@@ -38,7 +38,9 @@ def test_fixed_and_seed(make_spec):
         ({"axes": {"scenarios.alt.p_response": [0.2, 1.5]}}, "sweep.axes.scenarios.alt.p_response", "value 1.5 makes the config invalid"),
         ({"axes": {"enrollment.rate": [1, 2]}}, "sweep.axes.enrollment.rate", "unknown key"),
         ({"axes": {"scenarios.7.p_response": [0.2]}}, "sweep.axes.scenarios.7.p_response", "out of range"),
-        ({"axes": {"design.kind": ["optimal"]}}, "sweep.axes.design.kind", "explicit design (r1, n1, r, n) or search"),
+        # The base design is explicit (r1, n1, r, n): a kind would be ignored, so it is refused.
+        ({"axes": {"design.kind": ["optimal", "fastest"]}}, "sweep.axes.design.kind",
+         "value 'optimal' makes the config invalid: design.kind: give either an explicit design"),
         ({"axes": {"design.r1": [0, 9]}}, "sweep.axes.design.r1", "value 9 makes the config invalid"),
         ({"axes": {"simulation.seed": [1, 2]}}, "sweep.axes.simulation.seed", "use sweep.seed"),
         ({"axes": {"a": [1]}, "mode": "grid"}, "sweep.mode", "'product' or 'zip'"),
