@@ -410,14 +410,19 @@ def infer(
 ) -> None:
     """UMVUE, median-unbiased estimate, p-value and exact CI after a two-stage or decision-table trial.
 
-    Examples: simtrial infer --r1 1 --n1 10 --r 5 --n 29 --x 4 --p0 0.1;
-    simtrial infer --looks 16,41 --futility 3,11 --efficacy 7 --x 9 --n-stop 16 --p0 0.2
+    Example: simtrial infer --r1 1 --n1 10 --r 5 --n 29 --x 4 --p0 0.1
+
+    Example: simtrial infer --looks 16,41 --futility 3,11 --efficacy 7 --x 9 --n-stop 16 --p0 0.2
     """
     from simtrial.design import SimonDesign, table_inference, two_stage_inference
     from simtrial.design._format import inference_table
     from simtrial.design._format_trial import table_inference_table
 
     design = _design_table((r1, n1, r, n), looks, futility, efficacy)
+    if isinstance(design, SimonDesign) and n2_actual == 0 and x > design.r1:
+        fail(f"--n2-actual: 0 means no stage-2 patient was evaluated, but x = {x} > r1 = {design.r1} means the trial "
+             "went on to stage 2; give the number of stage-2 patients evaluated (>= 1), or leave --n2-actual out if it "
+             "was n - n1")
     try:
         if isinstance(design, SimonDesign):
             res = two_stage_inference(design, x, p0=p0, n2_actual=n2_actual, conf_level=conf_level)
@@ -458,8 +463,9 @@ def interim(
 ) -> None:
     """Interim look: stop / continue for each response count, with conditional and predictive power.
 
-    Examples: simtrial interim --r1 1 --n1 10 --r 5 --n 29 --p1 0.3;
-    simtrial interim --r1 1 --n1 10 --r 5 --n 29 --p1 0.3 --x 2
+    Example: simtrial interim --r1 1 --n1 10 --r 5 --n 29 --p1 0.3
+
+    Example: simtrial interim --r1 1 --n1 10 --r 5 --n 29 --p1 0.3 --x 2
     """
     from simtrial.design import SimonDesign, interim_analysis, interim_table
     from simtrial.design._format_trial import interim_decision_tables, interim_result_table
@@ -539,7 +545,7 @@ def run(
     n_sim = cfg.simulation.n_sim if n_sim is None else n_sim
     seed = cfg.simulation.seed if seed is None else seed
     threads = capped_threads(threads, cfg.simulation.threads)
-    identity = run_identity(run_config(cfg.model_dump(mode="json"), n_sim=n_sim, seed=seed, threads=threads),
+    identity = run_identity(run_config(cfg.to_dict(), n_sim=n_sim, seed=seed, threads=threads),
                             replicates=replicates)
     lock = FolderLock(folder, key="--out", busy=f"another simtrial command is writing in {folder}; wait for it or "
                       "choose another --out")

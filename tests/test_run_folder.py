@@ -47,7 +47,7 @@ def test_saved_config_reproduces_the_run_with_its_overrides(tmp_path, seed):
     assert (again / "summary.csv").read_bytes() == (first / "summary.csv").read_bytes()
     a, b = (json.loads((d / "result.json").read_text()) for d in (first, again))
     assert b["seed"] == seed and b["n_sim"] == 3001 and b["threads"] == 1
-    assert a["scenarios"] == b["scenarios"]  # every metric, histogram and curve, exactly
+    assert a["units"] == b["units"]  # every metric, histogram and curve, exactly
     assert a["config"] == b["config"]
 
 
@@ -125,7 +125,7 @@ def test_replicates_that_cannot_fit_on_disk_are_refused(tmp_path, monkeypatch):
 
     size = budget.replicates_size(3, 1000)
     assert size.rows == 3000
-    assert size.disk_bytes == 3000 * (len(budget.record_columns()) + 2) * 8
+    assert size.disk_bytes == 3000 * (len(budget.record_columns()) + len(budget._EXTRA_COLUMNS)) * 8
     monkeypatch.setattr(budget, "free_disk", lambda folder: size.disk_bytes - 1)
     res = _run(str(CONFIGS / "binomial.yaml"), "--n-sim", "1000", "--replicates", "--out", str(tmp_path / "o"))
     _one_error_line(res, "--replicates:", "on disk", "is free for")

@@ -132,7 +132,7 @@ def simulate(
     diffs = _differences(config, designs, tot, out.pairs, n_sim, exacts)
     reps = _replicate_frame(config, designs, out.recs) if replicates else None
     return SimulationResult(
-        config=config.model_dump(mode="json", by_alias=True, exclude_none=True),
+        config=config.to_dict(),
         designs=designs,
         seed=seed,
         n_sim=n_sim,

@@ -109,7 +109,7 @@ class SingleArmSizing:
 
 def _single_arm_config(config: TrialConfig, spec: SingleArmFollowup, design: Any) -> dict[str, Any]:
     """The trial config with the follow-up's design, accrual and (p0, p1) scenarios."""
-    raw = config.model_dump(mode="json")
+    raw = config.to_dict()
     old = raw["design"]
     raw["design"] = {
         "r1": design.r1, "n1": design.n1, "r": design.r, "n": design.n,

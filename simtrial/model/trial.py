@@ -13,7 +13,15 @@ import math
 
 from typing import Annotated, Any, Literal
 
-from pydantic import AfterValidator, BeforeValidator, ConfigDict, Field, model_validator
+from pydantic import (
+    AfterValidator,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    SerializerFunctionWrapHandler,
+    model_serializer,
+    model_validator,
+)
 
 from simtrial.model._base import StrictModel
 from simtrial.model.followup import FollowupConfig
@@ -413,7 +421,7 @@ class DesignConfig(StrictModel):
             others = table + search + (["family"] if self.family not in (None, "simon") else [])
             if others:
                 raise ValueError(f"<<{others[0].rstrip('_')}>> give either an explicit design (r1, n1, r, n) or "
-                                 f"search parameters, not both")
+                                 f"search parameters (p0, p1, alpha, beta, kind, nmax), not both")
             for k in _SIMON_KEYS:
                 if k not in given:
                     raise ValueError(f"<<{k}>> an explicit design needs all of r1, n1, r, n")
@@ -458,6 +466,12 @@ class DesignConfig(StrictModel):
             if self.p1 <= self.p0:  # type: ignore[operator]
                 raise ValueError(f"<<p1>> must be greater than p0 ({self.p0}), got {self.p1}")
         return self
+
+    @model_serializer(mode="wrap")
+    def _dump(self, handler: SerializerFunctionWrapHandler) -> dict[str, Any]:
+        # Only what was given: a design block has many optional keys, and a dump
+        # that repeats them all as null is hard to read (it loads again either way).
+        return {k: v for k, v in handler(self).items() if v is not None}
 
     @property
     def explicit(self) -> bool:
@@ -580,6 +594,10 @@ class TrialConfig(StrictModel):
             raise ValueError("<<designs>> designs simulated on one cohort share the toxicity monitoring window: "
                              f"give every toxicity_stop the same window_cycles, got {sorted(windows)}")
         return self
+
+    def to_dict(self) -> dict[str, Any]:
+        """The resolved config as JSON-ready data, keys as a config file spells them (it loads again)."""
+        return self.model_dump(mode="json", by_alias=True)
 
     def design_blocks(self) -> list[DesignConfig]:
         """The design blocks: ``[design]`` or the ``designs:`` list."""

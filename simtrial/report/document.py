@@ -364,7 +364,9 @@ def _table_font(header: list[str], rows: list[list[str]], width_in: float) -> tu
         total = sum(widths) + (len(widths) - 1) * size * 0.8 / 72
         if total <= width_in or size <= small:
             break
-        size = max(small, size * width_in / total)
+        # Widths grow in proportion to the size, up to rounding: shrink a little past the proportional size,
+        # so that the loop ends rather than creep towards it in ever smaller steps.
+        size = max(small, size * width_in / total * 0.995)
     # Room left over lets names wrap less: unwrap the names that need the least extra width first.
     spare = width_in - total
     natural = [max(widths[j], _width(header[j], size, bold=True) / 72) for j in range(len(header))]
