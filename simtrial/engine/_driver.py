@@ -32,20 +32,18 @@ import numpy as np
 from numba import njit
 
 from simtrial.engine._patients import (
+    F_DIED,
+    F_EVAL,
+    F_JTOX,
+    F_RESP,
+    F_TOX,
+    F_WTOX,
+    P_DOSE,
     P_GAP,
     P_KNOWN,
+    P_RDI,
     P_WKNOWN,
     S_REPLACE,
-    T_DIED,
-    T_DOSE,
-    T_EVAL,
-    T_JTOX,
-    T_RDI,
-    T_RES,
-    T_RESP,
-    T_TOX,
-    T_WTOX,
-    F_EVAL,
     ensure,
 )
 from simtrial.engine.outcomes import (
@@ -66,8 +64,9 @@ __all__ = ["Designs", "drive", "NEVER_BOUND"]
 #: :data:`NEVER_BOUND` where a look has none), ``n_looks``, ``pause`` and
 #: ``max_enrolled`` int64[D], ``monitor`` int64[D, N_max + 1] (the toxicity
 #: rule's bound at each number of patients; :data:`NEVER_BOUND` where it
-#: does not look).
-Designs = namedtuple("Designs", ["looks", "fut", "eff", "tox", "n_looks", "pause", "max_enrolled", "monitor"])
+#: does not look), ``monitored`` int64[D] 1 for a design with a toxicity rule.
+Designs = namedtuple("Designs", ["looks", "fut", "eff", "tox", "n_looks", "pause", "max_enrolled", "monitor",
+                                 "monitored"])
 NEVER_BOUND = np.iinfo(np.int64).max // 4
 
 # Run-level floats (Model.rf) and integers (Model.ri).
@@ -128,8 +127,16 @@ def _decide(des, d, k, last, x, tx):
     return _CONTINUE
 
 
-@njit(cache=True, _nrt=False)
-def drive(seed, s, d, model, des, cohort, gen, scratch, rec):
+@njit(cache=True, inline="always")
+def _time_bin(t, inv_width, n_tb):
+    """Bin of a time ``t >= 0`` in the fixed-width histograms (``n_tb``: overflow)."""
+    v = t * inv_width
+    last = float(n_tb)
+    return np.int64(v if v < last else last)
+
+
+@njit(cache=True, inline="always")
+def drive(seed, s, d, model, des, cohort, gen, scratch, acc, where):
     """Run design ``d`` on the cohort of scenario ``s`` of the replicate with ``seed``.
 
     Parameters
@@ -146,27 +153,35 @@ def drive(seed, s, d, model, des, cohort, gen, scratch, rec):
     gen : int
         Patients generated so far.
     scratch : tuple
-        ``(times float64[N], pend float64[N])``: enrolment times (written
-        for the enrolled patients) and open replacement slots.
-    rec : float64[NREC]
-        The trial's record (:data:`simtrial.engine.outcomes.OUTCOMES`), written here.
+        ``(times float64[N], pend float64[N], rec float64[NREC])``: enrolment
+        times (written for the enrolled patients), open replacement slots,
+        and the trial's record (:data:`simtrial.engine.outcomes.OUTCOMES`), written here.
+    acc : Acc
+        The chunk's accumulators; each enrolment is recorded in row ``where =
+        (chunk row, unit)`` of the per-patient histograms (enrolment time,
+        relative dose intensity below 1).
 
     Returns
     -------
     int
         Patients generated (``gen`` after this design).
     """
-    times, pend = scratch
+    times, pend, rec = scratch
+    ci, u = where
     pf = cohort.pf
-    ci = cohort.ci
+    flags = cohort.flags
     looks = des.looks
-    n_looks = des.n_looks[d]
-    last = n_looks - 1
+    last = des.n_looks[d] - 1
     pause = des.pause[d] == 1
     max_enr = des.max_enrolled[d]
     monitor = des.monitor
+    monitored = des.monitored[d] == 1
     replace = model.si[s, S_REPLACE] == 1
     cap = model.rf[R_CAP]
+    # Counts needed while patients enrol: for looks detected as patients enrol (no pause) and for the
+    # toxicity rule. Otherwise a stage's counts are tallied when its slots are used up, and the trial's
+    # totals after it ends: the enrolment loop then only places patients in time.
+    count_each = monitored or not pause
 
     k = 0  # the look whose cohort is being filled (paused) or detected next (not paused)
     n_init = looks[d, 0] if pause else looks[d, last]  # open initial slots
@@ -174,6 +189,10 @@ def drive(seed, s, d, model, des, cohort, gen, scratch, rec):
     n_rep = 0  # open replacement slots, in pend[:n_rep]
     t = 0.0  # last enrolment
     i = 0  # patients enrolled
+    tallied = 0  # patients whose counts are in n_res, n_resp, n_jtox, n_wtox
+    # Counts over the enrolled patients: resolved slots, counted responders, with toxicity by the
+    # assessment, with toxicity in the monitoring window.
+    n_res = n_resp = n_jtox = n_wtox = 0
     known_max = 0.0  # latest outcome time among the enrolled
     w_max = 0.0  # latest monitoring-window time among the enrolled
     tox_t = np.inf  # the toxicity rule's stop
@@ -184,7 +203,8 @@ def drive(seed, s, d, model, des, cohort, gen, scratch, rec):
     stop_t = np.inf  # no arrival after this is enrolled
     closed = False
     close_t = np.inf
-    gen = ensure(seed, s, model, cohort, gen, n_init)
+    # Patients are generated a stage at a time (one call site, so the generator is inlined once).
+    want = n_init
     while True:
         halted = False
         while n_init > 0 or n_rep > 0:
@@ -197,13 +217,13 @@ def drive(seed, s, d, model, des, cohort, gen, scratch, rec):
                     if pend[j] < pend[jm]:
                         jm = j
                 sl = pend[jm]
-            tt = t if t > sl else sl
+            tt = max(t, sl)
             if i >= max_enr:
                 closed = True
                 close_t = t
                 break
             if i >= gen:
-                gen = ensure(seed, s, model, cohort, gen, i + 1)
+                gen = ensure(seed, s, model, cohort, gen, want if want > i else i + 1)
             a = arrival_after(tt, pf[i, P_GAP], model)
             if a > stop_t:
                 halted = True
@@ -217,50 +237,79 @@ def drive(seed, s, d, model, des, cohort, gen, scratch, rec):
             else:
                 n_rep -= 1
                 pend[jm] = pend[n_rep]
+            # Enrol patient i at time a.
             t = a
             times[i] = a
             kn = a + pf[i, P_KNOWN]
-            if kn > known_max:
-                known_max = kn
-            if replace and (cohort.flags[i] & F_EVAL) == 0:
+            known_max = max(known_max, kn)
+            if replace and (flags[i] & F_EVAL) == 0:
                 pend[n_rep] = kn
                 n_rep += 1
-            wk = a + pf[i, P_WKNOWN]
-            if wk > w_max:
-                w_max = wk
             i += 1
-            # The bound is huge where the rule does not look: no modulo needed.
-            if ci[i, T_WTOX] >= monitor[d, i] and w_max < tox_t:
-                tox_t = w_max
-                if tox_t < stop_t:
-                    stop_t = tox_t
-            if not pause:
-                while k <= last and ci[i, T_RES] >= looks[d, k]:
-                    x = ci[i, T_RESP]
-                    cat = _decide(des, d, k, k == last, x, ci[i, T_JTOX])
-                    if cat != _CONTINUE and dec_cat == _CONTINUE:
-                        dec_cat, dec_t, dec_look, dec_x = cat, known_max, k + 1, x
-                        if dec_t < stop_t:
-                            stop_t = dec_t
-                    k += 1
+            if count_each:
+                f = flags[i - 1]
+                n_res += ((f & F_EVAL) != 0) or not replace
+                n_resp += (f & F_RESP) != 0
+                n_jtox += (f & F_JTOX) != 0
+                n_wtox += (f & F_WTOX) != 0
+                tallied = i
+                w_max = max(w_max, a + pf[i - 1, P_WKNOWN])
+                # The bound is huge where the rule does not look: no modulo needed.
+                if n_wtox >= monitor[d, i] and w_max < tox_t:
+                    tox_t = w_max
+                    stop_t = min(stop_t, tox_t)
+                if not pause:
+                    while k <= last and n_res >= looks[d, k]:
+                        cat = _decide(des, d, k, k == last, n_resp, n_jtox)
+                        if cat != _CONTINUE and dec_cat == _CONTINUE:
+                            dec_cat, dec_t, dec_look, dec_x = cat, known_max, k + 1, n_resp
+                            stop_t = min(stop_t, dec_t)
+                        k += 1
         if halted or closed or not pause:
             break
         # Paused: look k's cohort is complete; its analysis.
-        x = ci[i, T_RESP]
-        cat = _decide(des, d, k, k == last, x, ci[i, T_JTOX])
+        for q in range(tallied, i):
+            f = flags[q]
+            n_resp += (f & F_RESP) != 0
+            n_jtox += (f & F_JTOX) != 0
+        tallied = i
+        cat = _decide(des, d, k, k == last, n_resp, n_jtox)
         if cat != _CONTINUE:
-            dec_cat, dec_t, dec_look, dec_x = cat, known_max, k + 1, x
+            dec_cat, dec_t, dec_look, dec_x = cat, known_max, k + 1, n_resp
             break
         if known_max >= tox_t:
             break
         k += 1
         slot_t = known_max
         n_init = looks[d, k] - looks[d, k - 1]
-        gen = ensure(seed, s, model, cohort, gen, i + n_init)
+        want = i + n_init
+
+    # The trial's totals over the patients it enrolled, and their enrolment times and dose intensities.
+    n_eval = n_resp_all = n_tox = n_died = 0
+    rdi_sum = 0.0
+    dose_sum = 0.0
+    inv_width = model.rf[R_INV_BIN_WIDTH]
+    n_tb = model.ri[R_N_TIME_BINS]
+    n_rb = model.ri[R_N_RDI_BINS]
+    for q in range(i):
+        f = flags[q]
+        n_eval += (f & F_EVAL) != 0
+        n_resp_all += (f & F_RESP) != 0
+        n_tox += (f & F_TOX) != 0
+        n_died += (f & F_DIED) != 0
+        rdi = pf[q, P_RDI]
+        rdi_sum += rdi
+        dose_sum += pf[q, P_DOSE]
+        acc.accr[ci, u, _time_bin(times[q], inv_width, n_tb)] += 1
+        if rdi < 1.0:
+            # Every patient is first counted at full intensity, per chunk (see _run_block).
+            rb = np.int64(rdi * n_rb)
+            acc.rdi[ci, u, min(max(rb, 0), n_rb - 1)] += 1
+            acc.rdi[ci, u, n_rb - 1] -= 1
 
     resp = dec_x
     look = dec_look
-    cap_end = close_t if close_t > known_max else known_max
+    cap_end = max(close_t, known_max) if closed else known_max
     if dec_cat != _CONTINUE:
         tox_first = tox_t <= dec_t
     elif closed:
@@ -272,24 +321,24 @@ def drive(seed, s, d, model, des, cohort, gen, scratch, rec):
     if tox_first:
         cat = C_TOXICITY
         end = tox_t
-        resp = ci[i, T_RESP]
+        resp = n_resp_all
         look = 0
     elif dec_cat != _CONTINUE:
         cat = dec_cat
         end = dec_t
     else:
         end = cap_end
-        resp = ci[i, T_RESP]
+        resp = n_resp_all
         look = 0
         cat = C_PROMISING_EARLY if resp > des.fut[d, last] else C_CAP
     rec[_CATEGORY] = cat
     rec[_LOOK] = look
     rec[_ENROLLED] = i
-    rec[_EVALUABLE] = ci[i, T_EVAL]
+    rec[_EVALUABLE] = n_eval
     rec[_RESPONSES] = resp
-    rec[_TOX] = ci[i, T_TOX]
-    rec[_DEATHS] = ci[i, T_DIED]
+    rec[_TOX] = n_tox
+    rec[_DEATHS] = n_died
     rec[_DURATION] = end
-    rec[_RDI] = cohort.cf[i, T_RDI]
-    rec[_DOSE] = cohort.cf[i, T_DOSE]
+    rec[_RDI] = rdi_sum
+    rec[_DOSE] = dose_sum
     return gen

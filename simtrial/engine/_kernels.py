@@ -19,8 +19,8 @@ from collections import namedtuple
 import numpy as np
 from numba import njit, prange
 
-from simtrial.engine._driver import R_INV_BIN_WIDTH, R_N_RDI_BINS, R_N_SURV_REPS, R_N_TIME_BINS, drive
-from simtrial.engine._patients import F_RESPONDER, NPF, NTF, NTI, P_DEATH, P_RDI, T_EVAL, T_RESP, Cohort, ensure
+from simtrial.engine._driver import R_INV_BIN_WIDTH, R_N_RDI_BINS, R_N_SURV_REPS, R_N_TIME_BINS, _time_bin, drive
+from simtrial.engine._patients import F_EVAL, F_RESP, F_RESPONDER, NPF, P_DEATH, Cohort, ensure
 from simtrial.engine._rng import replicate_seed
 from simtrial.engine.outcomes import (
     CATEGORY_SLOT,
@@ -57,14 +57,6 @@ _N_PAIR = len(PAIR_SLOTS)
 
 
 @njit(cache=True, inline="always")
-def _time_bin(t, inv_width, n_tb):
-    """Bin of a time ``t >= 0`` in the fixed-width histograms (``n_tb``: overflow)."""
-    v = t * inv_width
-    last = float(n_tb)
-    return np.int64(v if v < last else last)
-
-
-@njit(cache=True, inline="always")
 def _pair_value(rec, j):
     """The ``j``-th paired metric of a record (1.0 / 0.0 for promising)."""
     if j == 0:
@@ -92,43 +84,28 @@ def _accumulate(acc, ci, u, rec):
 
 
 @njit(cache=True, inline="always")
-def _patients_out(model, cohort, times, n, end, acc, ci, u, out, rep):
-    """Per-patient outputs of a trial that enrolled ``n`` and ended at ``end``.
-
-    Patients by enrolment time and, below full intensity, by relative dose
-    intensity (every patient is first counted at full intensity by the
-    caller, per chunk); for the first replicates, each patient's follow-up
-    for survival, ended by the trial's end.
-    """
-    inv_width = model.rf[R_INV_BIN_WIDTH]
-    n_tb = model.ri[R_N_TIME_BINS]
-    n_rb = model.ri[R_N_RDI_BINS]
+def _survival_out(cohort, times, n, end, out, u):
+    """Each patient's follow-up for survival, ended by the trial's end (the first replicates only)."""
+    m = out.surv_n[u]
     pf = cohort.pf
     for i in range(n):
-        acc.accr[ci, u, _time_bin(times[i], inv_width, n_tb)] += 1
-        rdi = pf[i, P_RDI]
-        if rdi < 1.0:
-            rb = np.int64(rdi * n_rb)
-            acc.rdi[ci, u, min(max(rb, 0), n_rb - 1)] += 1
-            acc.rdi[ci, u, n_rb - 1] -= 1
-    if rep < model.ri[R_N_SURV_REPS]:
-        m = out.surv_n[u]
-        for i in range(n):
-            e = times[i]
-            dth = e + pf[i, P_DEATH]
-            stop = dth if dth < end else end
-            out.surv_t[u, m] = max(stop - e, 0.0)
-            out.surv_e[u, m] = 1 if dth <= end else 0
-            out.surv_r[u, m] = 1 if (cohort.flags[i] & F_RESPONDER) != 0 else 0
-            m += 1
-        out.surv_n[u] = m
+        e = times[i]
+        dth = e + pf[i, P_DEATH]
+        stop = dth if dth < end else end
+        out.surv_t[u, m] = max(stop - e, 0.0)
+        out.surv_e[u, m] = 1 if dth <= end else 0
+        out.surv_r[u, m] = 1 if (cohort.flags[i] & F_RESPONDER) != 0 else 0
+        m += 1
+    out.surv_n[u] = m
 
 
 @njit(cache=True, _nrt=False)
 def _run_block(key, lo, hi, ci, model, des, acc, out, work):
     """Replicates ``lo .. hi - 1`` into chunk row ``ci`` (see :func:`run_chunks`).
 
-    ``work`` is the chunk's scratch: ``(cohort, times, pend, rec, yv, full)``.
+    ``work`` is the chunk's scratch: ``(cohort, times, pend, rec, yv, full)``. Each design's
+    run records its patients' enrolment times and dose intensities as they enrol (see
+    :func:`simtrial.engine._driver.drive`).
     Compiled without reference counting: it only reads and writes arrays
     its caller owns.
     """
@@ -137,6 +114,7 @@ def _run_block(key, lo, hi, ci, model, des, acc, out, work):
     n_d = des.n_looks.shape[0]
     n_tb = model.ri[R_N_TIME_BINS]
     inv_width = model.rf[R_INV_BIN_WIDTH]
+    n_surv = model.ri[R_N_SURV_REPS]
     full[:] = 0
     for rep in range(lo, hi):
         seed = replicate_seed(key, rep)
@@ -144,13 +122,14 @@ def _run_block(key, lo, hi, ci, model, des, acc, out, work):
             gen = 0
             for d in range(n_d):
                 u = s * n_d + d
-                gen = drive(seed, s, d, model, des, cohort, gen, (times, pend), rec)
+                gen = drive(seed, s, d, model, des, cohort, gen, (times, pend, rec), acc, (ci, u))
                 _accumulate(acc, ci, u, rec)
                 n = np.int64(rec[ENROLLED_SLOT])
                 end = rec[DURATION_SLOT]
                 acc.dur[ci, u, _time_bin(end, inv_width, n_tb)] += 1
                 full[u] += n
-                _patients_out(model, cohort, times, n, end, acc, ci, u, out, rep)
+                if rep < n_surv:
+                    _survival_out(cohort, times, n, end, out, u)
                 for j in range(_N_PAIR):
                     yv[u, j] = _pair_value(rec, j)
                 if out.store:
@@ -222,9 +201,7 @@ def run_chunks(key, first_chunk, n_chunks, chunk_size, n_sim, model, des, acc, o
 @njit(cache=True, inline="always")
 def _cohort(n):
     """An empty cohort buffer for ``n`` patients (see :func:`simtrial.engine._patients.make_cohort`)."""
-    ci = np.zeros((n + 1, NTI), dtype=np.int64)
-    cf = np.zeros((n + 1, NTF), dtype=np.float64)
-    return Cohort(np.zeros((n, NPF)), np.zeros(n, dtype=np.int64), ci, cf)
+    return Cohort(np.zeros((n, NPF)), np.zeros(n, dtype=np.int64))
 
 
 @njit(cache=True)
@@ -255,9 +232,12 @@ def count_patients(key, n_rep, per_rep, model, out):
         seed = replicate_seed(key, rep)
         for s in range(n_s):
             ensure(seed, s, model, cohort, 0, per_rep)
-            out[s, rep, 0] = cohort.ci[per_rep, T_EVAL]
-            out[s, rep, 1] = cohort.ci[per_rep, T_RESP]
-            r = 0
+            ev = er = r = 0
             for k in range(per_rep):
-                r += (cohort.flags[k] & F_RESPONDER) != 0
+                f = cohort.flags[k]
+                ev += (f & F_EVAL) != 0
+                er += (f & F_RESP) != 0
+                r += (f & F_RESPONDER) != 0
+            out[s, rep, 0] = ev
+            out[s, rep, 1] = er
             out[s, rep, 2] = r

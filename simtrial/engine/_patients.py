@@ -7,9 +7,8 @@ draw is a counter-based function of (replicate seed, patient, variable)
 time it chooses.
 
 Patients are generated in enrolment order into a *cohort* buffer shared by
-every design simulated on the replicate (:func:`ensure`), with running
-totals over the first ``k`` patients, so a design that enrols ``N``
-patients reads its toxicity, death and dose totals at row ``N``.
+every design simulated on the replicate (:func:`ensure`): a design that
+enrols ``N`` patients enrols patients ``0 .. N - 1``.
 
 The course (:func:`course`): the patient responds if ``u_resp <
 p_response``; at each dose level the cycle of the first grade >= 3
@@ -92,22 +91,14 @@ F_WTOX = 8  # a toxicity within the monitoring window (the toxicity rule)
 F_JTOX = 16  # evaluable, with a toxicity by the response assessment (joint designs)
 F_DIED = 32  # died on treatment
 F_RESPONDER = 64  # latent responder (survival by response)
-# Running totals over the first k patients (Cohort.ci[k, ...] and Cohort.cf[k, ...]).
-T_EVAL, T_RES, T_RESP, T_TOX, T_WTOX, T_JTOX, T_DIED = range(7)
-NTI = 7
-T_RDI, T_DOSE = range(2)
-NTF = 2
 
-#: The cohort of one replicate and scenario: ``pf`` float64[N, NPF], ``flags``
-#: int64[N], running totals ``ci`` int64[N + 1, NTI] and ``cf`` float64[N + 1, NTF].
-Cohort = namedtuple("Cohort", ["pf", "flags", "ci", "cf"])
+#: The cohort of one replicate and scenario: ``pf`` float64[N, NPF] and ``flags`` int64[N], row k for patient k.
+Cohort = namedtuple("Cohort", ["pf", "flags"])
 
 
 def make_cohort(n: int) -> Cohort:
-    """An empty cohort buffer for up to ``n`` patients (row 0 of the totals is zero)."""
-    ci = np.zeros((n + 1, NTI), dtype=np.int64)
-    cf = np.zeros((n + 1, NTF), dtype=np.float64)
-    return Cohort(np.zeros((n, NPF)), np.zeros(n, dtype=np.int64), ci, cf)
+    """An empty cohort buffer for up to ``n`` patients."""
+    return Cohort(np.zeros((n, NPF)), np.zeros(n, dtype=np.int64))
 
 
 def threshold(q: float) -> int:
@@ -214,9 +205,27 @@ def _first_event(x, thr, s, row, max_c):
     return k if k <= max_c else BIG_CYCLES
 
 
+#: A scenario's constants for :func:`course`, read once per batch of patients (held in registers, not
+#: reloaded after every store into the cohort).
+PatientConsts = namedtuple("PatientConsts", ["clen", "max_c", "assess_c", "window", "n_adm", "d0", "resp_thr",
+                                             "tox_mode0", "has_surv", "scale_r", "scale_nr", "inv_k", "wd_mode",
+                                             "one_level", "replace"])
+
+
 @njit(cache=True, inline="always")
-def course(seed, k, s, model):
-    """The course of patient ``k`` of the replicate with ``seed`` in scenario ``s``.
+def patient_consts(model, s):
+    """The :data:`PatientConsts` of scenario ``s``."""
+    sf = model.sf
+    si = model.si
+    return PatientConsts(sf[s, S_CYCLE_LEN], si[s, S_MAX_C], si[s, S_ASSESS], si[s, S_WINDOW], si[s, S_N_ADM],
+                         sf[s, S_D0], si[s, S_RESP_THR], model.tox_mode[s, 0], si[s, S_HAS_SURV] == 1,
+                         sf[s, S_OS_SCALE_R], sf[s, S_OS_SCALE_NR], sf[s, S_OS_INV_SHAPE], si[s, S_WD_MODE],
+                         si[s, S_ONE_LEVEL] == 1, si[s, S_REPLACE] == 1)
+
+
+@njit(cache=True, inline="always")
+def course(seed, k, s, model, c):
+    """The course of patient ``k`` of the replicate with ``seed`` in scenario ``s`` (constants ``c``).
 
     Returns
     -------
@@ -227,6 +236,48 @@ def course(seed, k, s, model):
         (``inf`` without a survival model), the relative dose intensity and
         the dose delivered.
     """
+    max_c = c.max_c
+    responder = u53_of(draw(seed, k, V_RESPONSE)) < c.resp_thr
+    tox_at = c.tox_mode0
+    if tox_at == MODE_DRAW:
+        tox_at = _first_event(draw(seed, k, V_TOX0), model.tox_thr, s, 0, max_c)
+    death = np.inf
+    if c.has_surv:
+        h = exponential_from(draw(seed, k, V_SURVIVAL))
+        scale = c.scale_r if responder else c.scale_nr
+        # h ** 1.0 == h exactly: skip pow for the exponential.
+        death = scale * (h if c.inv_k == 1.0 else h**c.inv_k)
+    withdraw = c.wd_mode
+    if withdraw == MODE_DRAW:
+        withdraw = _first_event(draw(seed, k, V_WITHDRAW), model.wd_thr, s, 0, max_c)
+    # Treatment ends at the end of this cycle unless toxicity or death comes first.
+    stop_c = withdraw if withdraw < max_c else max_c
+
+    if c.one_level and death == np.inf:
+        # One step of treatment and no death: the level walk in closed form.
+        assess_c = c.assess_c
+        tox = tox_at <= stop_c
+        c_end = tox_at if tox else stop_c
+        end = c_end * c.clen
+        evaluable = (assess_c <= c_end) & (assess_c != withdraw)
+        known = assess_c * c.clen if evaluable else end
+        wtox = tox & (tox_at <= c.window)
+        wknown = end if (wtox or c.window > c_end) else c.window * c.clen
+        delivered = c.d0 * (c_end * c.n_adm)
+        # The first toxicity is at the starting dose: counted for a joint design if by the assessment.
+        flags = (evaluable * F_EVAL | (evaluable & responder) * F_RESP | tox * F_TOX | wtox * F_WTOX
+                 | (evaluable & (tox_at <= assess_c)) * F_JTOX | responder * F_RESPONDER)
+        return flags, known, wknown, death, 1.0, delivered
+
+    return _course_walk(seed, k, s, model, responder, tox_at, death, withdraw, stop_c)
+
+
+@njit(cache=True, _nrt=False)
+def _course_walk(seed, k, s, model, responder, tox_at, death, withdraw, stop_c):
+    """The level-by-level walk of :func:`course`, for courses that are not one step without death.
+
+    Out of line: the common one-step course keeps its registers.
+    """
     sf = model.sf
     si = model.si
     clen = sf[s, S_CYCLE_LEN]
@@ -235,39 +286,7 @@ def course(seed, k, s, model):
     window = si[s, S_WINDOW]
     n_adm = si[s, S_N_ADM]
     d0 = sf[s, S_D0]
-    responder = u53_of(draw(seed, k, V_RESPONSE)) < si[s, S_RESP_THR]
-    tox_at = model.tox_mode[s, 0]
-    if tox_at == MODE_DRAW:
-        tox_at = _first_event(draw(seed, k, V_TOX0), model.tox_thr, s, 0, max_c)
-    death = np.inf
-    if si[s, S_HAS_SURV] == 1:
-        h = exponential_from(draw(seed, k, V_SURVIVAL))
-        scale = sf[s, S_OS_SCALE_R] if responder else sf[s, S_OS_SCALE_NR]
-        inv_k = sf[s, S_OS_INV_SHAPE]
-        # h ** 1.0 == h exactly: skip pow for the exponential.
-        death = scale * (h if inv_k == 1.0 else h**inv_k)
-    withdraw = si[s, S_WD_MODE]
-    if withdraw == MODE_DRAW:
-        withdraw = _first_event(draw(seed, k, V_WITHDRAW), model.wd_thr, s, 0, max_c)
-    # Treatment ends at the end of this cycle unless toxicity or death comes first.
-    stop_c = withdraw if withdraw < max_c else max_c
-    # The first toxicity is at the starting dose: counted for a joint design if by the assessment.
     first_tox_c = tox_at
-
-    if si[s, S_ONE_LEVEL] == 1 and death == np.inf:
-        # One step of treatment and no death: the level loop below in closed form.
-        tox = tox_at <= stop_c
-        c_end = tox_at if tox else stop_c
-        end = c_end * clen
-        evaluable = (assess_c <= c_end) & (assess_c != withdraw)
-        known = assess_c * clen if evaluable else end
-        wtox = tox & (tox_at <= window)
-        wknown = end if (wtox or window > c_end) else window * clen
-        delivered = d0 * (c_end * n_adm)
-        flags = (evaluable * F_EVAL | (evaluable & responder) * F_RESP | tox * F_TOX | wtox * F_WTOX
-                 | (evaluable & (first_tox_c <= assess_c)) * F_JTOX | responder * F_RESPONDER)
-        return flags, known, wknown, death, 1.0, delivered
-
     discontinue = si[s, S_DISCONTINUE] == 1
     max_events = si[s, S_MAX_EVENTS]
     last_level = si[s, S_N_LEVELS] - 1
@@ -349,21 +368,16 @@ def course(seed, k, s, model):
     return flags, known, wknown, death, rdi, delivered
 
 
-@njit(cache=True, _nrt=False)
+@njit(cache=True, inline="always")
 def ensure(seed, s, model, cohort, gen, n):
-    """Generate patients ``gen .. n - 1`` into ``cohort`` (as far as it holds); returns the new count.
-
-    Row ``k`` of the running totals counts patients ``0 .. k - 1``; a
-    patient's slot is *resolved* (``T_RES``) when they are evaluable, or
-    when they are not and no replacement is enrolled for them.
-    """
+    """Generate patients ``gen .. n - 1`` into ``cohort`` (as far as it holds); returns the new count."""
     n = min(n, cohort.flags.shape[0])
-    replace = model.si[s, S_REPLACE] == 1
+    if n <= gen:
+        return gen
+    c = patient_consts(model, s)
     pf = cohort.pf
-    ci = cohort.ci
-    cf = cohort.cf
     for k in range(gen, n):
-        flags, known, wknown, death, rdi, dose = course(seed, k, s, model)
+        flags, known, wknown, death, rdi, dose = course(seed, k, s, model, c)
         pf[k, P_GAP] = exponential_from(draw(seed, k, V_ARRIVAL))
         pf[k, P_KNOWN] = known
         pf[k, P_WKNOWN] = wknown
@@ -371,14 +385,4 @@ def ensure(seed, s, model, cohort, gen, n):
         pf[k, P_RDI] = rdi
         pf[k, P_DOSE] = dose
         cohort.flags[k] = flags
-        ev = (flags & F_EVAL) != 0
-        ci[k + 1, T_EVAL] = ci[k, T_EVAL] + ev
-        ci[k + 1, T_RES] = ci[k, T_RES] + (ev or not replace)
-        ci[k + 1, T_RESP] = ci[k, T_RESP] + ((flags & F_RESP) != 0)
-        ci[k + 1, T_TOX] = ci[k, T_TOX] + ((flags & F_TOX) != 0)
-        ci[k + 1, T_WTOX] = ci[k, T_WTOX] + ((flags & F_WTOX) != 0)
-        ci[k + 1, T_JTOX] = ci[k, T_JTOX] + ((flags & F_JTOX) != 0)
-        ci[k + 1, T_DIED] = ci[k, T_DIED] + ((flags & F_DIED) != 0)
-        cf[k + 1, T_RDI] = cf[k, T_RDI] + rdi
-        cf[k + 1, T_DOSE] = cf[k, T_DOSE] + dose
-    return n if n > gen else gen
+    return n

@@ -250,4 +250,5 @@ def pack_designs(config: Any, designs: Sequence[Any]) -> Designs:
         pause[i] = 1 if d.pause else 0
         if d.monitor is not None:
             monitor[i] = d.monitor.bound_at(n_max)
-    return Designs(looks, fut, eff, tox, n_looks, pause, np.array(caps, dtype=np.int64), monitor)
+    monitored = np.array([1 if d.monitor is not None else 0 for d in designs], dtype=np.int64)
+    return Designs(looks, fut, eff, tox, n_looks, pause, np.array(caps, dtype=np.int64), monitor, monitored)
