@@ -134,6 +134,7 @@ def register_family(name: str) -> Callable[[Callable[..., FamilyResult]], Callab
 
 def _load_families() -> None:
     # Importing the family modules registers them.
+    import simtrial.design.multistage  # noqa: F401  (mander-thompson, chen, fleming)
     import simtrial.design.simon_family  # noqa: F401  (one import per family module)
 
 

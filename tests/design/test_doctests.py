@@ -8,13 +8,14 @@ import pytest
 
 import simtrial.design.bayesian
 import simtrial.design.inference
+import simtrial.design.multistage
 import simtrial.design.search
 import simtrial.design.simon
 import simtrial.design.tables
 
 
 @pytest.mark.parametrize("module", [simtrial.design.simon, simtrial.design.search, simtrial.design.inference, simtrial.design.tables,
-                                    simtrial.design.bayesian])
+                                    simtrial.design.bayesian, simtrial.design.multistage])
 def test_doctests(module) -> None:
     result = doctest.testmod(module, optionflags=doctest.ELLIPSIS)
     assert result.attempted > 0
