@@ -7,6 +7,7 @@ import doctest
 import pytest
 
 import simtrial.design.bayesian
+import simtrial.design.curtail
 import simtrial.design.inference
 import simtrial.design.multistage
 import simtrial.design.search
@@ -15,7 +16,8 @@ import simtrial.design.tables
 
 
 @pytest.mark.parametrize("module", [simtrial.design.simon, simtrial.design.search, simtrial.design.inference, simtrial.design.tables,
-                                    simtrial.design.bayesian, simtrial.design.multistage])
+                                    simtrial.design.bayesian, simtrial.design.multistage,
+                                    simtrial.design.curtail])
 def test_doctests(module) -> None:
     result = doctest.testmod(module, optionflags=doctest.ELLIPSIS)
     assert result.attempted > 0
