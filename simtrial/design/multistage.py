@@ -999,6 +999,6 @@ def fleming_family(p0: float, p1: float, looks: Sequence[int] | None = None, alp
     table = fleming_table(p0, alpha, looks)
     alpha = check_open_prob("alpha", alpha)
     d = family_design_from_table("fleming", "formula", table, p0, p1)
-    notes = ("bounds from Fleming's (1982) formulas; alpha and power are the exact values of the rounded bounds",)
+    notes = ("bounds from Fleming's (1982) formulas; alpha and power exact",)
     params: dict[str, Any] = {"p0": p0, "p1": p1, "alpha": alpha, "looks": list(table.looks)}
     return FamilyResult("fleming", params, (d,), notes)
