@@ -95,7 +95,7 @@ BAD = [
     (["design", "--p0", "0.1", "--p1", "0.3", "--min-n1", "30", "--max-n1", "10"], "--min-n1/--max-n1: --min-n1 (30)"),
     (["design", "--p0", "0.1", "--p1", "0.3", "--min-n", "-4"], "--min-n: must be an integer >= 1, got -4"),
     (["design", "--p0", "0.1", "--p1", "0.3", "--max-n1", "0"], "--max-n1: must be an integer >= 1, got 0"),
-    (["design", "--p0", "0.1", "--p1", "0.3", "--max-n", "100000"], "--max-n: the upper bound may be at most 2000"),
+    (["design", "--p0", "0.1", "--p1", "0.3", "--max-n", "100000"], "--max-n: the upper bound may be at most 2500"),
     # nan is refused with the value as typed, not a numpy repr.
     (["oc", "--r1", "1", "--n1", "10", "--r", "5", "--n", "29", "--p", "nan"], "--p: each p must be in [0, 1], got nan"),
 ]
