@@ -147,36 +147,44 @@ class BinomTable:
             return
         if size > self.capacity:
             self._allocate(max(size, 2 * self.capacity, 64))
-        m = np.arange(self.size + 1, size + 1)
+        # In chunks of rows of similar band width (bands widen with m), each
+        # computed with its own width: the columns beyond it keep the values
+        # allocated for them (pmf 0, cdf 1, sf 0).
+        for start in range(self.size + 1, size + 1, 128):
+            self._fill(np.arange(start, min(start + 128, size + 1)))
+        self.size = size
+
+    def _fill(self, m: np.ndarray) -> None:
+        """Compute rows ``m`` (consecutive) into the table."""
         k_lo, k_hi = self.k_lo[m], self.k_hi[m]
-        # The new rows' own width (bands widen with m): the columns beyond it
-        # keep the values allocated for them (pmf 0, cdf 1, sf 0).
         width = int((k_hi - k_lo).max()) + 3
         lo = k_lo - 1
-        k = lo[:, None] + np.arange(width)
-        inside = (k >= k_lo[:, None]) & (k <= k_hi[:, None])
+        j = np.arange(width)
+        inside = (j >= 1) & (j[None, :] <= (k_hi - lo)[:, None])
         # b(k+1) / b(k) for k_lo <= k < k_hi, multiplied up from b(k_lo) = 1
         # (at most ~1e20 at the mode: no overflow), then normalised. Each
         # entry carries the rounding of one product chain: about (k - k_lo) ulps.
-        step = inside & (k < k_hi[:, None])
-        kk = np.where(step, k, 0)
-        ratio = np.where(step, (m[:, None] - kk) * self.p / ((kk + 1.0) * (1.0 - self.p)), 1.0)
-        pmf = np.ones_like(ratio)
+        k = lo[:, None] + j
+        kk = np.maximum(k, 0)  # (k = -1 in the column below a band starting at 0)
+        ratio = (m[:, None] - kk) * self.p / ((kk + 1.0) * (1.0 - self.p))
+        ratio = np.where(inside & (k < k_hi[:, None]), ratio, 1.0)
+        pmf = np.empty_like(ratio)
+        pmf[:, 0] = 1.0
         np.cumprod(ratio[:, :-1], axis=1, out=pmf[:, 1:])
-        pmf[~inside] = 0.0
+        pmf *= inside
         # Sequential sums (not pairwise): a row's values do not depend on how
         # many columns of zeros its batch carries, so growth equals a fresh table.
-        pmf /= np.cumsum(pmf, axis=1)[:, -1:]
+        cum = np.cumsum(pmf, axis=1)
+        total = cum[:, -1:]
+        pmf /= total
         # Beyond the band the cdf is 1 to within 1e-20: exactly 1, as the
         # allocated columns beyond a row's width hold.
-        cdf = np.where(k > k_hi[:, None], 1.0, np.minimum(np.cumsum(pmf, axis=1), 1.0))
+        cdf = np.where(k > k_hi[:, None], 1.0, np.minimum(cum / total, 1.0))
         sf = np.zeros_like(pmf)
         sf[:, :-1] = np.minimum(np.cumsum(pmf[:, :0:-1], axis=1)[:, ::-1], 1.0)
-        rows = slice(self.size + 1, size + 1)
+        rows = slice(int(m[0]), int(m[-1]) + 1)
         self.pmf_b[rows, :width] = pmf
         self.cdf_b[rows, :width] = cdf
-        self.sf_b[rows, :width] = sf
-        self.lo[m] = lo
         # Negligible tails (mass <= TAIL_EPS) of each row: counts below head
         # have cdf <= TAIL_EPS, counts from tail on have sf <= TAIL_EPS.
         self.head[m] = lo + (cdf <= TAIL_EPS).sum(axis=1)
@@ -184,8 +192,9 @@ class BinomTable:
         # The sf column below a band (k = lo, where sf is 1 to within 1e-20)
         # is stored as 0: windows that run past a band's low end then read
         # zeros. Lookups (sf_at) return 1 there.
-        self.sf_b[rows, 0] = 0.0
-        self.size = size
+        sf[:, 0] = 0.0
+        self.sf_b[rows, :width] = sf
+        self.lo[m] = lo
 
     # -- lookups -------------------------------------------------------------
 
