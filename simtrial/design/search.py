@@ -863,8 +863,6 @@ def simon_search(
     limit = HARD_NMAX if n_hi is None else n_hi
 
     s = _Searcher(p0, p1, alpha, beta, n1_lo, n1_hi, size_cap=limit)
-    if nmax_req is not None:
-        s.ensure(min(nmax_req, limit))
 
     # Smallest n any design could use (Neyman-Pearson bound). The most
     # powerful test's power does not fall as n grows (it may ignore patients),
@@ -879,8 +877,9 @@ def simon_search(
             else:
                 lo_n = mid + 1
     n = n_first = hi_n
-    # Optimal designs rarely need twice the smallest n: room for that much at once.
-    s.reserve(2 * n + 64)
+    # Optimal designs rarely need twice the smallest n: room for that much (or
+    # nmax) at once.
+    s.reserve(max(2 * n + 64, nmax_req or 0))
 
     cands: list[SearchedDesign] = []
     opt: tuple[int, int, int, int, float] | None = None
