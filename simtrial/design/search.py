@@ -877,9 +877,9 @@ def simon_search(
             else:
                 lo_n = mid + 1
     n = n_first = hi_n
-    # Optimal designs rarely need twice the smallest n: room for that much (or
-    # nmax) at once.
-    s.reserve(max(2 * n + 64, nmax_req or 0))
+    # The proof usually ends within 1.3 times the smallest n: room for that
+    # much (or nmax) at once; the tables grow further if needed.
+    s.reserve(max(int(1.4 * n) + 64, nmax_req or 0))
 
     cands: list[SearchedDesign] = []
     opt: tuple[int, int, int, int, float] | None = None
