@@ -239,6 +239,8 @@ class _Searcher:
     TIE_BAND = 1e-11
     #: Totals per block sharing one Neyman-Pearson bound on r1 (:meth:`np_update`).
     NP_BLOCK = 32
+    #: Totals searched together by :meth:`best_for_many`.
+    BATCH = 4
     #: Stage-1 cut-offs per stage-1 size whose r_alpha is remembered (those
     #: the search visits: within this many of r1max).
     MEM_DEPTH = 64
@@ -356,7 +358,8 @@ class _Searcher:
     def _r_alpha_bracket(self, n: int, n1: np.ndarray, r1: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """Bounds ``lo <= r_alpha <= hi`` on the smallest r in [r1, n-1] with type I error <= alpha.
 
-        Found without computing any probability:
+        Found without computing any probability (``n`` may be an array, one
+        total per pair):
 
         * the answer is at least the answer for the same (n1, r1) at any
           smaller n (more stage-2 patients only raise the type I error), and
@@ -373,6 +376,10 @@ class _Searcher:
         mem, mem_n = self.r_alpha, self.r_alpha_n
         c, has = self._mem_col(n1, r1)
         c1, has1 = self._mem_col(n1, r1 + 1)
+        # Only answers found at a total no larger than n bound the answer at n
+        # (several totals may be searched in one batch).
+        has &= mem_n[n1, c] <= n
+        has1 &= mem_n[n1, c1] <= n
         got, got_n = np.where(has, mem[n1, c], 0), np.where(has, mem_n[n1, c], 0)
         seen = got_n > 0
         lo = np.maximum(np.maximum(r1, got), np.where(has1, mem[n1, c1], 0))
@@ -399,7 +406,7 @@ class _Searcher:
         c, has = self._mem_col(n1, r1)
         keep = (lo < n) & has
         self.r_alpha[n1[keep], c[keep]] = lo[keep]
-        self.r_alpha_n[n1[keep], c[keep]] = n
+        self.r_alpha_n[n1[keep], c[keep]] = np.broadcast_to(n, lo.shape)[keep]
         found = lo < n
         return np.where(found, lo, -1)
 
@@ -584,59 +591,87 @@ class _Searcher:
         return min_lb + max(self.recent_gaps[-3:]) + 5.0
 
     def best_for_n(self, n: int) -> tuple[int, int, int, float] | None:
-        """Design (r1, n1, r, en0) with the smallest E(N|p0) for total n (ties: smaller n1), or None.
+        """Design (r1, n1, r, en0) with the smallest E(N|p0) for total n (ties: smaller n1), or None."""
+        return self.best_for_many(np.array([n]))[0]
 
-        Every pair (n1, r1) with E(N|p0) at most a threshold ``U`` is examined
-        in one batch, from the largest allowed r1 down. Per n1 the first pair
-        that is feasible (the best design with this n1: E(N|p0) decreases in
-        r1), or that proves no smaller r1 can be (no r meets alpha, or even
-        the single-stage power at that r is too low), closes n1. If some
-        design is feasible, every design with a smaller E(N|p0) was in the
-        batch, so the best of the batch is the best for n; otherwise ``U`` is
-        raised and the open n1 continue. ``U`` starts from the lower bound
-        ``n1 + (1 - PET0max(n1)) n2`` plus the recent gaps between it and
-        the best design, so one batch usually settles n.
+    def best_for_many(self, ns: np.ndarray) -> list[tuple[int, int, int, float] | None]:
+        """:meth:`best_for_n` for several totals at once: the same result for each, in one set of batches.
+
+        For each n, every pair (n1, r1) with E(N|p0) at most a threshold
+        ``U(n)`` is examined in one batch, from the largest allowed r1 down.
+        Per (n, n1) the first pair that is feasible (the best design with
+        this n1: E(N|p0) decreases in r1), or that proves no smaller r1 can be
+        (no r meets alpha, or even the single-stage power at that r is too
+        low), closes n1. If some design is feasible, every design with a
+        smaller E(N|p0) was in the batch, so the best of the batch is the best
+        for n; otherwise ``U(n)`` is raised and the open n1 continue. ``U(n)``
+        starts from the lower bound ``n1 + (1 - PET0max(n1)) n2`` plus the
+        recent gaps between it and the best design, so one batch usually
+        settles n. The totals share the numpy calls, which is what batching
+        them buys; each total's pairs, thresholds and decisions are its own.
         """
-        n1s = self.n1_allowed[self.n1_allowed <= n - 1]
-        top = self.r1top(n1s, n)
-        n1s, cursor = n1s[top >= 0], top[top >= 0]
+        ns = np.asarray(ns, dtype=np.int64)
+        count = ns.size
+        allowed = self.n1_allowed
+        parts = [allowed[allowed <= n - 1] for n in ns]
+        bi = np.repeat(np.arange(count), [a.size for a in parts])
+        n1s = np.concatenate(parts) if parts else np.zeros(0, dtype=np.int64)
+        nn = ns[bi]
+        top = np.where(self.np_at[n1s] >= nn, self.r1np[n1s], self.r1max[n1s])
+        keep = top >= 0
+        bi, n1s, nn, cursor = bi[keep], n1s[keep], nn[keep], top[keep]
         if n1s.size == 0:
-            return None
-        n2s = n - n1s
+            return [None] * count
+        n2s = nn - n1s
         cdf0 = self.t0.cdf_at
         target = self.power_target
         cur_en = n1s + (1.0 - cdf0(n1s, cursor)) * n2s
         is_open = np.ones(n1s.size, dtype=bool)
-        min_lb = float(cur_en.min())
-        limit = self._first_threshold(min_lb)
-        step = max(limit - min_lb, 1.0)
+        min_lb = np.full(count, math.inf)
+        np.minimum.at(min_lb, bi, cur_en)
+        gap = max(self.recent_gaps[-3:]) + 5.0 if self.recent_gaps else math.inf
+        limit = min_lb + gap
+        step = np.maximum(limit - min_lb, 1.0)
         depth = np.arange(self.DEPTH)
-        best: tuple[float, int, int, int] | None = None  # (en0, n1, r1, r)
+        best_en = np.full(count, math.inf)
+        best_n1 = np.full(count, -1, dtype=np.int64)
+        best_r1 = np.full(count, -1, dtype=np.int64)
+        best_r = np.full(count, -1, dtype=np.int64)
         while True:
-            act = np.flatnonzero(is_open & (cur_en <= limit))
+            act = np.flatnonzero(is_open & (cur_en <= limit[bi]))
+            busy = np.zeros(count, dtype=bool)
+            busy[bi[act]] = True
+            still = np.zeros(count, dtype=bool)
+            still[bi[is_open]] = True
+            # Totals with nothing below their threshold and nothing feasible yet: raise it.
+            raise_ = ~busy & still & (best_n1 < 0)
+            if raise_.any():
+                low = np.full(count, math.inf)
+                open_idx = np.flatnonzero(is_open)
+                np.minimum.at(low, bi[open_idx], cur_en[open_idx])
+                limit[raise_] = np.maximum(limit[raise_], low[raise_]) + step[raise_]
+                step[raise_] *= 2.0
             if act.size == 0:
-                if best is not None or not is_open.any():
+                if not raise_.any():
                     break
-                # Nothing feasible below the threshold yet: raise it.
-                limit = max(limit, float(cur_en[is_open].min())) + step
-                step *= 2.0
                 continue
-            a_n1, a_n2 = n1s[act], n2s[act]
+            a_b, a_n1, a_n2 = bi[act], n1s[act], n2s[act]
+            a_n = ns[a_b]
             r1g = cursor[act][:, None] - depth
             valid = r1g >= 0
             r1c = np.where(valid, r1g, 0)
             eng = a_n1[:, None] + (1.0 - cdf0(a_n1[:, None], r1c)) * a_n2[:, None]
-            valid &= eng <= limit
+            valid &= eng <= limit[a_b][:, None]
             rows, cols = np.nonzero(valid)
-            p_n1, p_r1 = a_n1[rows], r1g[rows, cols]
-            p_n2 = n - p_n1
-            lo, hi = self._r_alpha_bracket(n, p_n1, p_r1)
-            r = self._r_alpha_solve(n, p_n1, p_r1, lo, hi)
+            p_n, p_n1, p_r1 = a_n[rows], a_n1[rows], r1g[rows, cols]
+            p_n2 = p_n - p_n1
+            lo, hi = self._r_alpha_bracket(p_n, p_n1, p_r1)
+            r = self._r_alpha_solve(p_n, p_n1, p_r1, lo, hi)
             # Code per pair: 0 infeasible (go on to a smaller r1), 1 feasible,
             # 2 no smaller r1 can be feasible: no r meets alpha, or power is
             # at most P_p1(X > r) and a smaller r1 needs an r at least as large.
             code = np.zeros(rows.size, dtype=np.int8)
-            stop = (r < 0) | (self.t1.sf_at(n, np.maximum(r, 0)) < target)
+            stop = (r < 0) | (self.t1.sf_at(p_n, np.maximum(r, 0)) < target)
             code[stop] = 2
             chk = np.flatnonzero(~stop)
             ok = self._power_ok(p_n1[chk], p_r1[chk], p_n2[chk], r[chk])
@@ -654,11 +689,17 @@ class _Searcher:
                 fc = first[feas_rows]
                 f_en = eng[feas_rows, fc]
                 f_n1 = a_n1[feas_rows]
-                k = np.lexsort((f_n1, f_en))[0]
-                cand = (float(f_en[k]), int(f_n1[k]), int(r1g[feas_rows[k], fc[k]]), int(rg[feas_rows[k], fc[k]]))
-                if best is None or cand[:2] < best[:2]:
-                    best = cand
-                limit = min(limit, best[0])
+                f_b = a_b[feas_rows]
+                order = np.lexsort((f_n1, f_en, f_b))
+                lead = order[np.r_[True, f_b[order][1:] != f_b[order][:-1]]]  # the best per total
+                for k in lead:
+                    b = int(f_b[k])
+                    cand = (float(f_en[k]), int(f_n1[k]))
+                    if best_n1[b] < 0 or cand < (best_en[b], best_n1[b]):
+                        best_en[b], best_n1[b] = cand
+                        best_r1[b] = int(r1g[feas_rows[k], fc[k]])
+                        best_r[b] = int(rg[feas_rows[k], fc[k]])
+                limit = np.minimum(limit, best_en)
             is_open[act[has]] = False
             # Rows without an event move below the pairs just examined.
             go = ~has
@@ -668,11 +709,14 @@ class _Searcher:
             is_open[g_act[~alive]] = False
             g_act = g_act[alive]
             cur_en[g_act] = n1s[g_act] + (1.0 - cdf0(n1s[g_act], cursor[g_act])) * n2s[g_act]
-        if best is None:
-            return None
-        self.recent_gaps.append(best[0] - min_lb)
-        en0, b_n1, r1, r = best
-        return r1, b_n1, r, en0
+        out: list[tuple[int, int, int, float] | None] = []
+        for b in range(count):
+            if best_n1[b] < 0:
+                out.append(None)
+                continue
+            self.recent_gaps.append(float(best_en[b] - min_lb[b]))
+            out.append((int(best_r1[b]), int(best_n1[b]), int(best_r[b]), float(best_en[b])))
+        return out
 
     def describe(self, r1: int, n1: int, r: int, n: int) -> SearchedDesign:
         """A candidate with its properties from the tables (agree with scipy to ~1e-14)."""
@@ -886,15 +930,23 @@ def simon_search(
     proven = False
     np_upto = 0  # the Neyman-Pearson bounds on r1 hold up to this total
     next_proof = n
+    pending: list[tuple[int, tuple[int, int, int, float] | None]] = []
     while n <= limit:
-        s.ensure(n)
-        if cands and n > np_upto:
-            # Once designs exist, bound r1 block by block; the last best E(N|p0)
-            # with room to grow says which stage-1 sizes are worth bounding.
-            np_upto = min(n + s.NP_BLOCK - 1, limit)
-            recent = [c.en0 for c in cands[-s.NP_BLOCK :]]
-            s.np_update(n, np_upto, max(recent) + (max(recent) - min(recent)) + 5.0)
-        best = s.best_for_n(n)
+        if not pending:
+            # Several totals per batch (fewer numpy calls), never across a
+            # block of Neyman-Pearson bounds; results past the proof are dropped.
+            if cands and n > np_upto:
+                # Once designs exist, bound r1 block by block; the last best
+                # E(N|p0) with room to grow says which stage-1 sizes are worth bounding.
+                np_upto = min(n + s.NP_BLOCK - 1, limit)
+                recent = [c.en0 for c in cands[-s.NP_BLOCK :]]
+                s.np_update(n, np_upto, max(recent) + (max(recent) - min(recent)) + 5.0)
+            width = 1 if not cands else s.BATCH
+            last = min(n + width - 1, limit, np_upto if cands else n)
+            s.ensure(last)
+            ns = np.arange(n, last + 1)
+            pending = list(zip(ns.tolist(), s.best_for_many(ns)))
+        _, best = pending.pop(0)
         if best is not None:
             r1, b_n1, r, en0 = best
             cands.append(s.describe(r1, b_n1, r, n))
