@@ -25,7 +25,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--quick", action="store_true", help="smoke run: small sizes, few repeats")
     args = ap.parse_args(argv)
     scripts = {
-        "bench_search.py": [],
+        "bench_search.py": ["--quick", "--repeat", "1", "--cli-runs", "1"] if args.quick else [],
         "bench_bayesian.py": ["--repeat", "1"] if args.quick else [],
         "bench_engine.py": ["--quick"] if args.quick else [],
         "bench_scaling.py": ["--max", "1e6", "--thread-n", "1e5"] if args.quick else [],

@@ -290,34 +290,158 @@ def _bounds_as_options(message: str) -> str:
     return re.sub(r"\b(n1?_bounds)(\[[01]\])?", option, message)
 
 
+def _bound_list(option: str, text: str | None) -> list[int | None] | None:
+    """``"7,-,12"`` -> ``[7, None, 12]`` (``-`` or an empty entry: no bound at that look); None stays None."""
+    if text is None:
+        return None
+    out: list[int | None] = []
+    for v in text.replace(" ", "").split(","):
+        if v in ("", "-"):
+            out.append(None)
+            continue
+        try:
+            out.append(int(v))
+        except ValueError:
+            fail(f"{option}: must be whole numbers separated by commas (- for no bound at a look), e.g. 3,11, "
+                 f"got {text!r}")
+    return out
+
+
+def _options_in_message(message: str) -> str:
+    """Name the command-line options in a decision-table error (``futility[1]`` -> ``--futility[1]``)."""
+    import re
+
+    return re.sub(r"(?<![\w-])(looks|futility|efficacy|toxicity)\b", r"--\1", message)
+
+
+def decision_table_from_options(looks: str | None, futility: str | None, efficacy: str | None = None,
+                                toxicity: str | None = None) -> Any:
+    """A :class:`~simtrial.design.tables.DecisionTable` from ``--looks/--futility/--efficacy/--toxicity`` text.
+
+    Fails with one line naming the option for anything the table refuses.
+    """
+    from simtrial.design.tables import DecisionTable
+
+    if looks is None or futility is None:
+        fail("--looks/--futility: give both, e.g. --looks 16,41 --futility 3,11 (or Simon's --r1 --n1 --r --n)")
+    lk = _int_list("--looks", looks)
+    fut = _bound_list("--futility", futility)
+    if any(v is None for v in fut or []):
+        fail(f"--futility: every look needs a bound (-1: no futility stop there), got {futility!r}")
+    eff = _bound_list("--efficacy", efficacy)
+    tox = _bound_list("--toxicity", toxicity)
+    k = len(lk or [])
+    if eff is not None and len(eff) not in (k - 1, k):
+        fail(f"--efficacy: give one bound per interim look ({k - 1}), - for none, got {len(eff)}")
+    if tox is not None and len(tox) != k:
+        fail(f"--toxicity: give one bound per look ({k}), - for none, got {len(tox)}")
+    try:
+        return DecisionTable(looks=tuple(lk or ()), futility=tuple(fut or ()), efficacy=tuple(eff or ()),
+                             toxicity=None if tox is None else tuple(tox))
+    except SimtrialError as exc:
+        fail(_options_in_message(str(exc)))
+
+
 @app.command()
 def oc(
-    r1: Annotated[int, typer.Option("--r1", help="Stop after stage 1 if responses <= r1.")],
-    n1: Annotated[int, typer.Option("--n1", help="Stage-1 sample size.")],
-    r: Annotated[int, typer.Option("--r", help="Promising if total responses > r.")],
-    n: Annotated[int, typer.Option("--n", help="Total sample size.")],
     p: Annotated[list[float] | None, typer.Option("--p", help="True response rate; repeat for several.")] = None,
+    looks: Annotated[str | None, typer.Option("--looks", help="Looks in evaluable patients, e.g. 16,41.")] = None,
+    futility: Annotated[str | None, typer.Option("--futility", help="Stop for futility at each look if responses "
+                                                 "<= this (last look: promising if >), e.g. 3,11.")] = None,
+    efficacy: Annotated[str | None, typer.Option("--efficacy", help="Stop, promising, at each interim look if "
+                                                 "responses >= this; - for none, e.g. 7.")] = None,
+    toxicity: Annotated[str | None, typer.Option("--toxicity", help="Stop for toxicity at each look if patients "
+                                                 "with toxicity >= this; - for none (needs --q).")] = None,
+    q: Annotated[list[float] | None, typer.Option("--q", help="True toxicity rate (with --toxicity): one, or one "
+                                                  "per --p.")] = None,
+    odds_ratio: Annotated[float, typer.Option("--odds-ratio", help="Response-toxicity odds ratio in one patient "
+                                              "(with --toxicity).")] = 1.0,
+    curtail: Annotated[str | None, typer.Option("--curtail", help="Stop patient by patient once the decision is "
+                                                "certain: futility (not promising) or both.")] = None,
+    r1: Annotated[int | None, typer.Option("--r1", help="Simon: stop after stage 1 if responses <= r1.")] = None,
+    n1: Annotated[int | None, typer.Option("--n1", help="Simon: stage-1 sample size.")] = None,
+    r: Annotated[int | None, typer.Option("--r", help="Simon: promising if total responses > r.")] = None,
+    n: Annotated[int | None, typer.Option("--n", help="Simon: total sample size.")] = None,
     json_out: JsonOpt = False,
 ) -> None:
-    """Exact operating characteristics of a two-stage design.
+    """Exact operating characteristics of any decision table (or Simon design), optionally curtailed.
 
     P(promising) at p0 is the design's one-sided type I error (alpha); at p1, its power.
 
     Example: simtrial oc --r1 1 --n1 10 --r 5 --n 29 --p 0.1 --p 0.3
+
+    Example: simtrial oc --looks 16,41 --futility 3,11 --efficacy 7 --p 0.2 --p 0.4
     """
     from simtrial.design import SimonDesign
-    from simtrial.design._format import oc_table
+    from simtrial.design._format import oc_table, table_oc_table
 
     if not p:
         fail("--p: give at least one true response rate in [0, 1], e.g. --p 0.1 --p 0.3")
     for value in p:
         if not 0.0 <= value <= 1.0:  # also refuses nan
             fail(f"--p: each p must be in [0, 1], got {value}")
-    res = SimonDesign(r1, n1, r, n).oc(p)
-    if json_out:
-        emit_json({"design": res.design.to_dict(), "oc": res.to_records()})
+    simon_given = [v is not None for v in (r1, n1, r, n)]
+    simon = None
+    if any(simon_given):
+        if not all(simon_given):
+            fail("--r1/--n1/--r/--n: give all four for a Simon design")
+        if any(v is not None for v in (looks, futility, efficacy, toxicity)):
+            fail("--r1/--n1/--r/--n: give either a Simon design or --looks/--futility, not both")
+        simon = SimonDesign(r1, n1, r, n)
+        table = simon.table()
     else:
-        print_table(console(), oc_table(res))
+        table = decision_table_from_options(looks, futility, efficacy, toxicity)
+    if curtail is not None and curtail not in ("futility", "both"):
+        fail(f"--curtail: must be futility or both, got {curtail!r}")
+    if table.is_joint:
+        if not q:
+            fail("--q: a table with --toxicity bounds needs the true toxicity rate, e.g. --q 0.2")
+        if len(q) not in (1, len(p)):
+            fail(f"--q: give one toxicity rate or one per --p ({len(p)}), got {len(q)}")
+        for value in q:
+            if not 0.0 <= value <= 1.0:
+                fail(f"--q: each q must be in [0, 1], got {value}")
+        if curtail is not None:
+            fail("--curtail: curtailment of a table with --toxicity bounds is not supported")
+    elif q:
+        fail("--q: applies only to a table with --toxicity bounds")
+    if not (odds_ratio > 0.0 and odds_ratio < float("inf")):
+        fail(f"--odds-ratio: must be a number > 0, got {odds_ratio}")
+
+    res = table.oc(p, q if table.is_joint else None, odds_ratio=odds_ratio)
+    cur = cur_table = None
+    if curtail is not None:
+        from simtrial.design.curtail import curtail as curtail_table
+
+        cur_table = curtail_table(table, curtail)
+        cur = cur_table.oc(p)
+    if json_out:
+        emit_json(_oc_json(table, res, simon, curtail, cur_table, cur))
+    elif simon is not None and cur is None:
+        print_table(console(), oc_table(simon.oc(p)))
+    else:
+        print_table(console(), table_oc_table(res, cur, curtail))
+
+
+def _oc_json(table: Any, res: Any, simon: Any, mode: str | None, cur_table: Any, cur: Any) -> dict[str, Any]:
+    """``{"design": {...}, "oc": [...]}`` of the oc command (Simon's keys kept when a Simon design was given)."""
+    design: dict[str, Any] = {**(simon.to_dict() if simon is not None else {}), **table.to_dict()}
+    records = res.to_records()
+    if simon is not None:
+        # Simon's closed forms, exactly as before; the table's keys added beside them.
+        for rec, old in zip(records, simon.oc([rec["p"] for rec in records]).to_records(), strict=True):
+            rec.update(old)
+    if cur is not None:
+        design["curtail"] = mode
+        design["curtailed"] = cur_table.to_dict()
+        for rec, crec, s in zip(records, cur.to_records(), range(len(records)), strict=True):
+            rec["en_uncurtailed"] = rec["en"]
+            rec.update({k: crec[k] for k in ("p_reject", "pet", "p_early_efficacy", "en", "pet_by_look",
+                                              "efficacy_by_look")})
+            rec["sample_size_distribution"] = [
+                [n, float(v[s])] for n, v in cur.sample_size_distribution().items() if v[s] > 0.0
+            ]
+    return {"design": design, "oc": records}
 
 
 def _optional_int_list(option: str, text: str | None) -> list[int | None] | None:

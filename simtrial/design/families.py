@@ -135,7 +135,8 @@ def register_family(name: str) -> Callable[[Callable[..., FamilyResult]], Callab
 def _load_families() -> None:
     # Importing the family modules registers them.
     import simtrial.design.bop2  # noqa: F401  (one import per family module)
-    import simtrial.design.joint  # noqa: F401
+    import simtrial.design.joint  # noqa: F401  (bryant-day)
+    import simtrial.design.multistage  # noqa: F401  (mander-thompson, chen, fleming)
     import simtrial.design.predictive  # noqa: F401
     import simtrial.design.simon_family  # noqa: F401
     import simtrial.design.thall_simon  # noqa: F401

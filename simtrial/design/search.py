@@ -28,13 +28,28 @@ Why this is fast and exact (no sample size is skipped on a guess):
   skip negligible tails (below 1e-14); a value within 1e-11 of its
   threshold is recomputed term by term, so every decision is the one the
   full sums give.
-* The same bound grows with ``n``; once it exceeds the incumbent optimal
-  ``E(N | p0)`` for every ``n1``, no larger ``n`` can hold a better design.
-  This is the proof that ends the search, and the reason a too-small
-  ``nmax`` is raised instead of silently truncating the search.
+* A sharper bound on ``r1`` comes from Neyman and Pearson: every design
+  with ``(n1, r1)`` rejects H0 only when ``X1 > r1``, so its power is at most
+  that of the most powerful (randomised) level-alpha test on ``n`` patients
+  restricted to that event. That power falls as ``r1`` rises and does not
+  fall as ``n`` grows, so ``r1np(n1, n)``, the largest ``r1`` it allows, is
+  computed once per block of 32 totals (at the block's end, a bound for the
+  whole block) and prunes both the stage-1 sizes examined and the ``r1``
+  they start from.
+* The proof that ends the search: once no design with ``n' > n`` can have a
+  smaller ``E(N | p0)`` than the incumbent. Every design with ``(n1, r1, n')``
+  has ``E(N | p0) >= n1 + (1 - PET0) (n' - n1)`` with ``r1 <= r1max(n1)``,
+  and, sharper, ``r1 <= r1np(n1, n')``; the totals beyond ``n`` are cut into
+  segments where ``r1np`` at the segment's end bounds ``r1`` (see
+  ``_Searcher.proven_beyond``). Until the proof holds the search goes on,
+  raising a too-small ``nmax`` rather than truncating silently.
 * No design with total ``n`` can beat the most powerful (randomised)
   level-``alpha`` test on ``n`` observations (Neyman-Pearson), which gives
-  the smallest ``n`` worth searching.
+  the smallest ``n`` worth searching (found by bisection: that power does not
+  fall as ``n`` grows).
+* The binomial tables keep each row's band of non-negligible counts only
+  (:class:`~simtrial.design._binom.BinomTable`), so memory and time grow as
+  ``n`` times the band, about ``20 sqrt(n p (1 - p))``, rather than ``n**2``.
 """
 
 from __future__ import annotations
@@ -45,7 +60,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from simtrial.design._binom import BinomTable
+from simtrial.design._binom import BinomTable, binom_pmf_rows
 from simtrial.design._checks import check_int, check_open_prob, check_p0_p1
 from simtrial.design.simon import SimonDesign
 from simtrial.errors import DesignError, InfeasibleDesignError
@@ -55,10 +70,10 @@ if TYPE_CHECKING:
 
 __all__ = ["SearchedDesign", "SimonSearchResult", "simon_search", "HARD_NMAX"]
 
-#: Largest total sample size the search will ever consider. Beyond it the
-#: binomial tables would take hundreds of megabytes; p0 and p1 that close
-#: call for a different kind of trial.
-HARD_NMAX = 2000
+#: Largest total sample size the search will ever consider: enough for every
+#: realistic problem (p1 - p0 >= 0.05, alpha >= 0.01, beta >= 0.05 need at most
+#: about 1900); p0 and p1 closer than that call for a different kind of trial.
+HARD_NMAX = 2500
 
 
 @dataclass(frozen=True)
@@ -222,6 +237,13 @@ class _Searcher:
     #: for the longest sums, typically 1e-16) and the truncated tails (below
     #: 2e-14), so outside this band both give the same decision.
     TIE_BAND = 1e-11
+    #: Totals per block sharing one Neyman-Pearson bound on r1 (:meth:`np_update`).
+    NP_BLOCK = 32
+    #: Totals searched together by :meth:`best_for_many`.
+    BATCH = 4
+    #: Stage-1 cut-offs per stage-1 size whose r_alpha is remembered (those
+    #: the search visits: within this many of r1max).
+    MEM_DEPTH = 64
 
     def __init__(
         self,
@@ -241,47 +263,75 @@ class _Searcher:
         start = 64 if size_cap is None else min(64, size_cap)
         self.t0 = BinomTable(p0, start)
         self.t1 = BinomTable(p1, start)
-        # r_alpha[n1, r1]: smallest r meeting the type I error for (r1, n1) at
-        # total size r_alpha_n[n1, r1] (0: not computed yet). Kept across n
-        # because it bounds the answer for every larger n (see _r_alpha_many).
-        self.r_alpha = np.zeros((0, 0), dtype=np.int64)
-        self.r_alpha_n = np.zeros((0, 0), dtype=np.int64)
+        # r_alpha[n1, c]: smallest r meeting the type I error for (r1, n1) at
+        # total size r_alpha_n[n1, c] (0: not computed yet), for the r1 within
+        # MEM_DEPTH below r1max(n1) (c = r1 - r1max(n1) + MEM_DEPTH). Kept
+        # across n because it bounds the answer for every larger n (see
+        # _r_alpha_bracket); deeper r1 are simply not remembered.
+        self.r_alpha = np.zeros((0, self.MEM_DEPTH + 2), dtype=np.int64)
+        self.r_alpha_n = np.zeros((0, self.MEM_DEPTH + 2), dtype=np.int64)
         # Gap between the best E(N|p0) and its lower bound at recent n, to
         # choose the first E(N|p0) threshold of the next n.
         self.recent_gaps: list[float] = []
+        # r1np[n1]: the restricted Neyman-Pearson bound on r1 at total np_at[n1]
+        # (an upper bound on every feasible r1 for n <= np_at[n1]; 0: none).
+        self.r1np = np.zeros(0, dtype=np.int64)
+        self.np_at = np.zeros(0, dtype=np.int64)
+        self.np_cache: dict[int, np.ndarray] = {}
         self._refresh()
 
     def ensure(self, size: int) -> None:
         if size > self.t0.size:
-            self.t0.ensure(size, cap=self.size_cap)
-            self.t1.ensure(size, cap=self.size_cap)
-            self._refresh()
+            # Rows are filled in place: grow by at least 64 at a time (never
+            # past the largest n the search may visit), then extend the
+            # per-row quantities by the new rows only.
+            new = max(size, self.t0.size + 64)
+            if self.size_cap is not None:
+                new = min(new, max(size, self.size_cap))
+            old = self.t0.size
+            self.t0.ensure(new)
+            self.t1.ensure(new)
+            self._refresh(old)
 
-    def _refresh(self) -> None:
+    def _refresh(self, old: int = -1) -> None:
+        """Extend the per-row quantities to the rows ``old + 1 .. size`` of the tables."""
         size = self.t0.size
-        # r1max[n1]: largest r1 with P_p1(X1 <= r1) <= beta (-1 if none). The
-        # tiny allowance only loosens the bound, never excludes a design.
-        self.r1max = (self.t1.cdf <= self.beta + 1e-12).sum(axis=1) - 1
-        self.r1max = np.minimum(self.r1max, np.arange(size + 1) - 1)
-        ok = self.r1max >= 0
-        petmax = np.zeros(size + 1)
-        petmax[ok] = self.t0.cdf[np.arange(size + 1)[ok], self.r1max[ok]]
-        self.petmax = petmax
+        t0, t1 = self.t0, self.t1
+        rows = np.arange(old + 1, size + 1)
+        # r1max[n1]: largest r1 with P_p1(X1 <= r1) <= beta (-1 if none); cdf
+        # is non-decreasing along a row and ~0 below its stored band. The tiny
+        # allowance only loosens the bound, never excludes a design.
+        below = t1.lo[rows] + (t1.cdf_b[rows] <= self.beta + 1e-12).sum(axis=1) - 1
+        r1max = np.minimum(below, rows - 1)
+        ok = r1max >= 0
+        petmax = np.zeros(rows.size)
+        petmax[ok] = t0.cdf_at(rows[ok], r1max[ok])
+        # Single-stage critical values: c[n] = smallest r with P_p0(X > r) <= alpha
+        # (n when even r = n - 1 is too likely).
+        r_single = np.minimum(t0.sf_first_at_most(rows, self.alpha), rows)
+        if old < 0:
+            self.r1max, self.petmax, self.r_single = r1max, petmax, r_single
+        else:
+            self.r1max = np.concatenate([self.r1max, r1max])
+            self.petmax = np.concatenate([self.petmax, petmax])
+            self.r_single = np.concatenate([self.r_single, r_single])
         n1_all = np.arange(size + 1)
-        allowed = ok & (n1_all >= self.n1_lo)
+        allowed = (self.r1max >= 0) & (n1_all >= self.n1_lo)
         if self.n1_hi is not None:
             allowed &= n1_all <= self.n1_hi
         self.n1_allowed = n1_all[allowed]
-        # Single-stage critical values: c[n] = smallest r with P_p0(X > r) <= alpha
-        # (n when even r = n - 1 is too likely).
-        self.r_single = np.argmax(self.t0.sf <= self.alpha, axis=1)
-        # Keep the r_alpha memory of the smaller tables.
-        old = self.r_alpha.shape[0]
-        r_alpha = np.zeros((size + 1, size + 1), dtype=np.int64)
-        r_alpha_n = np.zeros((size + 1, size + 1), dtype=np.int64)
-        r_alpha[:old, :old] = self.r_alpha
-        r_alpha_n[:old, :old] = self.r_alpha_n
-        self.r_alpha, self.r_alpha_n = r_alpha, r_alpha_n
+        self.r1np = np.concatenate([self.r1np, np.full(rows.size, -1, dtype=np.int64)])
+        self.np_at = np.concatenate([self.np_at, np.zeros(rows.size, dtype=np.int64)])
+        # Keep the r_alpha memory of the smaller tables (rows depend on n1 only).
+        extra = np.zeros((rows.size, self.MEM_DEPTH + 2), dtype=np.int64)
+        self.r_alpha = np.concatenate([self.r_alpha, extra])
+        self.r_alpha_n = np.concatenate([self.r_alpha_n, extra.copy()])
+
+    def _mem_col(self, n1: np.ndarray, r1: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Column of (n1, r1) in the r_alpha memory, and whether it has one."""
+        c = r1 - self.r1max[n1] + self.MEM_DEPTH
+        inside = (c >= 0) & (c <= self.MEM_DEPTH + 1)
+        return np.where(inside, c, 0), inside
 
     # -- exact error probabilities from the tables ---------------------------
 
@@ -308,7 +358,8 @@ class _Searcher:
     def _r_alpha_bracket(self, n: int, n1: np.ndarray, r1: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """Bounds ``lo <= r_alpha <= hi`` on the smallest r in [r1, n-1] with type I error <= alpha.
 
-        Found without computing any probability:
+        Found without computing any probability (``n`` may be an array, one
+        total per pair):
 
         * the answer is at least the answer for the same (n1, r1) at any
           smaller n (more stage-2 patients only raise the type I error), and
@@ -323,10 +374,17 @@ class _Searcher:
         one stage.
         """
         mem, mem_n = self.r_alpha, self.r_alpha_n
-        seen = mem_n[n1, r1] > 0
-        lo = np.maximum(np.maximum(r1, mem[n1, r1]), mem[n1, r1 + 1])
+        c, has = self._mem_col(n1, r1)
+        c1, has1 = self._mem_col(n1, r1 + 1)
+        # Only answers found at a total no larger than n bound the answer at n
+        # (several totals may be searched in one batch).
+        has &= mem_n[n1, c] <= n
+        has1 &= mem_n[n1, c1] <= n
+        got, got_n = np.where(has, mem[n1, c], 0), np.where(has, mem_n[n1, c], 0)
+        seen = got_n > 0
+        lo = np.maximum(np.maximum(r1, got), np.where(has1, mem[n1, c1], 0))
         hi = np.maximum(lo, self.r_single[n])
-        hi = np.where(seen, np.minimum(hi, mem[n1, r1] + (n - mem_n[n1, r1])), hi)
+        hi = np.where(seen, np.minimum(hi, got + (n - got_n)), hi)
         return lo, hi
 
     def _r_alpha_solve(self, n: int, n1: np.ndarray, r1: np.ndarray, lo: np.ndarray, hi: np.ndarray) -> np.ndarray:
@@ -345,10 +403,186 @@ class _Searcher:
             hi[active[ok]] = mid[ok]
             lo[active[~ok]] = mid[~ok] + 1
             active = active[lo[active] < hi[active]]
+        c, has = self._mem_col(n1, r1)
+        keep = (lo < n) & has
+        self.r_alpha[n1[keep], c[keep]] = lo[keep]
+        self.r_alpha_n[n1[keep], c[keep]] = np.broadcast_to(n, lo.shape)[keep]
         found = lo < n
-        self.r_alpha[n1[found], r1[found]] = lo[found]
-        self.r_alpha_n[n1[found], r1[found]] = n
         return np.where(found, lo, -1)
+
+    # -- the restricted Neyman-Pearson bound on r1 ----------------------------
+
+    def _np_ok(self, n: int, n1: np.ndarray, r1: np.ndarray) -> np.ndarray:
+        """Could a design that stops when ``X1 <= r1`` after ``n1`` patients reach the power with ``n`` in all?
+
+        Every such design rejects H0 only when ``X1 > r1``. Among all
+        level-alpha tests on ``n`` patients that reject only then, the most
+        powerful (Neyman-Pearson, randomised) rejects for large totals ``X``:
+        with ``c`` the smallest ``r`` with ``P_p0(X1 > r1, X > r) <= alpha``, it
+        rejects when ``X > c`` and with probability ``gamma`` when ``X = c``.
+        If its power falls short, no design with this ``(n1, r1, n)`` is
+        feasible. Its power falls as ``r1`` rises and does not fall as ``n``
+        grows (a test on fewer patients is a test on more). Comparisons lean
+        towards feasibility by 1e-12, far more than the batched sums' error,
+        so rounding can only let a pair through.
+        """
+        tol = 1e-12
+        t0, t1 = self.t0, self.t1
+        ok = t1.sf_at(n1, r1) >= self.power_target - tol  # the whole of X1 > r1 rejected
+        inner = np.flatnonzero(ok & (t0.sf_at(n1, r1) > self.alpha + tol))
+        if inner.size:
+            a1, rr = n1[inner], r1[inner]
+            a2 = n - a1
+            # c is the smallest r meeting alpha exactly (bracketed from what the
+            # search learnt at smaller n, see _r_alpha_bracket); with the
+            # tolerance the bisection may stop below it, never above.
+            lo, hi = self._r_alpha_bracket(n, a1, rr)
+            lo = np.maximum(lo, rr + 1)
+            hi = np.maximum(lo, np.minimum(hi, n))
+            act = np.flatnonzero(lo < hi)
+            while act.size:
+                mid = (lo[act] + hi[act]) // 2
+                good = t0.reject_many(a1[act], rr[act], a2[act], mid) <= self.alpha + tol
+                hi[act[good]] = mid[good]
+                lo[act[~good]] = mid[~good] + 1
+                act = act[lo[act] < hi[act]]
+            c = lo
+            a0c, a0m = t0.reject_many(a1, rr, a2, c), t0.reject_many(a1, rr, a2, c - 1)
+            p1c, p1m = t1.reject_many(a1, rr, a2, c), t1.reject_many(a1, rr, a2, c - 1)
+            gap = a0m - a0c
+            gamma = np.clip(np.where(gap > 0, (self.alpha - a0c) / np.where(gap > 0, gap, 1.0), 1.0), 0.0, 1.0)
+            ok[inner] = p1c + gamma * (p1m - p1c) >= self.power_target - tol
+        return ok
+
+    def _np_find(self, n: int, n1: np.ndarray, lo: np.ndarray, guess: np.ndarray) -> np.ndarray:
+        """Largest r1 in ``[lo, r1max(n1)]`` passing :meth:`_np_ok` at ``n``, given ``lo`` passes (or is -1).
+
+        Gallops from ``guess`` (up while passing, down while failing, doubling
+        the step), then bisects: a good guess settles it in two or three tests.
+        Passing is monotone in r1 (a larger r1 only restricts the tests).
+        """
+        lo = lo.astype(np.int64).copy()
+        hi = self.r1max[n1] + 1  # never passes: the power is at most P_p1(X1 > r1)
+        act = np.flatnonzero(lo + 1 < hi)
+        if act.size:
+            g = np.minimum(np.maximum(guess[act], lo[act] + 1), hi[act] - 1)
+            ok = self._np_ok(n, n1[act], g)
+            lo[act[ok]] = g[ok]
+            hi[act[~ok]] = g[~ok]
+            up = np.zeros(lo.size, dtype=bool)
+            up[act[ok]] = True
+            step = np.ones(lo.size, dtype=np.int64)
+            act = act[lo[act] + 1 < hi[act]]
+            while act.size:
+                u = up[act]
+                m = np.where(u, np.minimum(lo[act] + step[act], hi[act] - 1),
+                             np.maximum(hi[act] - step[act], lo[act] + 1))
+                ok = self._np_ok(n, n1[act], m)
+                lo[act[ok]] = m[ok]
+                hi[act[~ok]] = m[~ok]
+                # Keep galloping while the direction holds; a turn ends it.
+                go = (u & ok) | (~u & ~ok)
+                step[act[go]] *= 2
+                act = act[go & (lo[act] + 1 < hi[act])]
+        act = np.flatnonzero(lo + 1 < hi)
+        while act.size:
+            mid = (lo[act] + hi[act]) // 2
+            ok = self._np_ok(n, n1[act], mid)
+            lo[act[ok]] = mid[ok]
+            hi[act[~ok]] = mid[~ok]
+            act = act[lo[act] + 1 < hi[act]]
+        return lo
+
+    def _np_raise(self, n: int, n1: np.ndarray, known: np.ndarray) -> np.ndarray:
+        """``r1np(n1, n)``: the largest ``r1 <= r1max(n1)`` passing :meth:`_np_ok` at ``n`` (-1: none).
+
+        ``known`` is an r1 known to pass (or -1). From a known value the
+        answer is usually it or one more. Stage-1 sizes with nothing known
+        are first solved on a coarse grid of sizes; the bound changes
+        smoothly with n1, so the others start from the grid's interpolation.
+        """
+        out = known.astype(np.int64).copy()
+        fresh = np.flatnonzero(known < 0)
+        if fresh.size > 32:
+            grid = fresh[np.unique(np.linspace(0, fresh.size - 1, fresh.size // 16 + 2).astype(np.int64))]
+            out[grid] = self._np_find(n, n1[grid], out[grid], self.r1max[n1[grid]] // 2)
+            rest = np.setdiff1d(fresh, grid)
+            guess = np.round(np.interp(n1[rest], n1[grid], out[grid])).astype(np.int64)
+            out[rest] = self._np_find(n, n1[rest], out[rest], guess)
+            fresh = np.zeros(0, dtype=np.int64)
+        if fresh.size:
+            out[fresh] = self._np_find(n, n1[fresh], out[fresh], self.r1max[n1[fresh]] // 2)
+        old = np.flatnonzero(known >= 0)
+        if old.size:
+            out[old] = self._np_find(n, n1[old], out[old], out[old] + 1)
+        return out
+
+    def np_update(self, n_lo: int, n_hi: int, u_est: float) -> None:
+        """Bound r1 for the block of totals ``n_lo..n_hi``: ``r1np`` at ``n_hi`` for the stage-1 sizes that matter.
+
+        Only stage-1 sizes whose lower bound on E(N|p0) at ``n_lo`` is likely
+        to be at most ``u_est`` are bounded, judged with the previous block's
+        bound plus 2 (it rarely grows faster): the others are examined, if
+        ever, from ``r1max``, so this choice only decides how much work is
+        spared, never what is found.
+        """
+        self.ensure(n_hi)
+        n1s = self.n1_allowed[self.n1_allowed <= n_hi - 1]
+        guess = np.where(self.np_at[n1s] > 0, np.minimum(self.r1np[n1s] + 2, self.r1max[n1s]), self.r1max[n1s])
+        guess = np.maximum(guess, 0)
+        n1s = n1s[n1s + (1.0 - self.t0.cdf_at(n1s, guess)) * (n_lo - n1s) <= u_est]
+        if n1s.size == 0:
+            return
+        # Values at a smaller n pass at n_hi too (the bound only rises with n).
+        known = np.where((self.np_at[n1s] > 0) & (self.np_at[n1s] <= n_hi), self.r1np[n1s], -1)
+        self.r1np[n1s] = self._np_raise(n_hi, n1s, known)
+        self.np_at[n1s] = n_hi
+
+    def r1top(self, n1: np.ndarray, n: int) -> np.ndarray:
+        """Largest r1 any feasible design with stage-1 size ``n1`` and total ``n`` can have (-1: none)."""
+        return np.where(self.np_at[n1] >= n, self.r1np[n1], self.r1max[n1])
+
+    def _np_at(self, b: int, n1: np.ndarray, known: np.ndarray) -> np.ndarray:
+        """``r1np(n1, b)``, remembered per ``b`` (later proof attempts ask for the same totals); ``known`` passes at b."""
+        cache = self.np_cache.get(b)
+        if cache is None:
+            cache = self.np_cache[b] = np.full(b + 1, -2, dtype=np.int64)
+        out = cache[n1]
+        todo = np.flatnonzero(out == -2)
+        if todo.size:
+            out[todo] = self._np_raise(b, n1[todo], known[todo])
+            cache[n1[todo]] = out[todo]
+        return out
+
+    def proven_beyond(self, n: int, en0: float, limit: int) -> bool:
+        """True when no design with total ``n' > n`` has E(N|p0) below ``en0``.
+
+        Every design with ``(n1, r1, n')`` has ``E(N|p0) >= n1 + (1 - P_p0(X1 <= r1)) (n' - n1)``
+        and ``r1 <= r1np(n1, n')``. The totals from ``n + 1`` to ``limit`` are
+        cut into segments ``(a, b]`` ending on multiples of 8 (later attempts
+        reuse the bounds); within one, ``r1np(n1, b)`` bounds r1 and ``a + 1``
+        bounds ``n'``. The bound is computed only for stage-1 sizes whose
+        loose bound (``r1max``) does not settle them, and those thin out as
+        ``n'`` grows. Beyond ``limit`` only the loose bound is used.
+        """
+        a = n
+        known = np.where(self.np_at > 0, self.r1np, -1)  # values at smaller n pass at larger n
+        while a < limit:
+            b = min((a // 8 + 1) * 8, limit)
+            n1s = self.n1_allowed[self.n1_allowed <= b - 1]
+            n1s = n1s[n1s + (1.0 - self.petmax[n1s]) * (a + 1 - n1s) < en0]
+            if n1s.size == 0:
+                return True  # the loose bound only grows with n'
+            self.ensure(b)
+            k = np.where(self.np_at[n1s] <= b, known[n1s], -1)
+            top = self._np_at(b, n1s, k)
+            known[n1s] = np.maximum(known[n1s], top)
+            ok = top >= 0
+            lb = n1s[ok] + (1.0 - self.t0.cdf_at(n1s[ok], top[ok])) * (a + 1 - n1s[ok])
+            if lb.size and float(lb.min()) < en0:
+                return False
+            a = b
+        return self.en0_lower_bound(limit + 1) >= en0
 
     def _first_threshold(self, min_lb: float) -> float:
         """First E(N|p0) threshold for a new n: the lower bound plus the largest recent gap."""
@@ -357,59 +591,87 @@ class _Searcher:
         return min_lb + max(self.recent_gaps[-3:]) + 5.0
 
     def best_for_n(self, n: int) -> tuple[int, int, int, float] | None:
-        """Design (r1, n1, r, en0) with the smallest E(N|p0) for total n (ties: smaller n1), or None.
+        """Design (r1, n1, r, en0) with the smallest E(N|p0) for total n (ties: smaller n1), or None."""
+        return self.best_for_many(np.array([n]))[0]
 
-        Every pair (n1, r1) with E(N|p0) at most a threshold ``U`` is examined
-        in one batch, from the largest allowed r1 down. Per n1 the first pair
-        that is feasible (the best design with this n1: E(N|p0) decreases in
-        r1), or that proves no smaller r1 can be (no r meets alpha, or even
-        the single-stage power at that r is too low), closes n1. If some
-        design is feasible, every design with a smaller E(N|p0) was in the
-        batch, so the best of the batch is the best for n; otherwise ``U`` is
-        raised and the open n1 continue. ``U`` starts from the lower bound
-        ``n1 + (1 - PET0max(n1)) n2`` plus the recent gaps between it and
-        the best design, so one batch usually settles n.
+    def best_for_many(self, ns: np.ndarray) -> list[tuple[int, int, int, float] | None]:
+        """:meth:`best_for_n` for several totals at once: the same result for each, in one set of batches.
+
+        For each n, every pair (n1, r1) with E(N|p0) at most a threshold
+        ``U(n)`` is examined in one batch, from the largest allowed r1 down.
+        Per (n, n1) the first pair that is feasible (the best design with
+        this n1: E(N|p0) decreases in r1), or that proves no smaller r1 can be
+        (no r meets alpha, or even the single-stage power at that r is too
+        low), closes n1. If some design is feasible, every design with a
+        smaller E(N|p0) was in the batch, so the best of the batch is the best
+        for n; otherwise ``U(n)`` is raised and the open n1 continue. ``U(n)``
+        starts from the lower bound ``n1 + (1 - PET0max(n1)) n2`` plus the
+        recent gaps between it and the best design, so one batch usually
+        settles n. The totals share the numpy calls, which is what batching
+        them buys; each total's pairs, thresholds and decisions are its own.
         """
-        n1s = self.n1_allowed[self.n1_allowed <= n - 1]
+        ns = np.asarray(ns, dtype=np.int64)
+        count = ns.size
+        allowed = self.n1_allowed
+        parts = [allowed[allowed <= n - 1] for n in ns]
+        bi = np.repeat(np.arange(count), [a.size for a in parts])
+        n1s = np.concatenate(parts) if parts else np.zeros(0, dtype=np.int64)
+        nn = ns[bi]
+        top = np.where(self.np_at[n1s] >= nn, self.r1np[n1s], self.r1max[n1s])
+        keep = top >= 0
+        bi, n1s, nn, cursor = bi[keep], n1s[keep], nn[keep], top[keep]
         if n1s.size == 0:
-            return None
-        n2s = n - n1s
-        cdf0 = self.t0.cdf
-        sf1n = self.t1.sf[n]
+            return [None] * count
+        n2s = nn - n1s
+        cdf0 = self.t0.cdf_at
         target = self.power_target
-        cursor = self.r1max[n1s].copy()
-        cur_en = n1s + (1.0 - cdf0[n1s, cursor]) * n2s
+        cur_en = n1s + (1.0 - cdf0(n1s, cursor)) * n2s
         is_open = np.ones(n1s.size, dtype=bool)
-        min_lb = float(cur_en.min())
-        limit = self._first_threshold(min_lb)
-        step = max(limit - min_lb, 1.0)
+        min_lb = np.full(count, math.inf)
+        np.minimum.at(min_lb, bi, cur_en)
+        gap = max(self.recent_gaps[-3:]) + 5.0 if self.recent_gaps else math.inf
+        limit = min_lb + gap
+        step = np.maximum(limit - min_lb, 1.0)
         depth = np.arange(self.DEPTH)
-        best: tuple[float, int, int, int] | None = None  # (en0, n1, r1, r)
+        best_en = np.full(count, math.inf)
+        best_n1 = np.full(count, -1, dtype=np.int64)
+        best_r1 = np.full(count, -1, dtype=np.int64)
+        best_r = np.full(count, -1, dtype=np.int64)
         while True:
-            act = np.flatnonzero(is_open & (cur_en <= limit))
+            act = np.flatnonzero(is_open & (cur_en <= limit[bi]))
+            busy = np.zeros(count, dtype=bool)
+            busy[bi[act]] = True
+            still = np.zeros(count, dtype=bool)
+            still[bi[is_open]] = True
+            # Totals with nothing below their threshold and nothing feasible yet: raise it.
+            raise_ = ~busy & still & (best_n1 < 0)
+            if raise_.any():
+                low = np.full(count, math.inf)
+                open_idx = np.flatnonzero(is_open)
+                np.minimum.at(low, bi[open_idx], cur_en[open_idx])
+                limit[raise_] = np.maximum(limit[raise_], low[raise_]) + step[raise_]
+                step[raise_] *= 2.0
             if act.size == 0:
-                if best is not None or not is_open.any():
+                if not raise_.any():
                     break
-                # Nothing feasible below the threshold yet: raise it.
-                limit = max(limit, float(cur_en[is_open].min())) + step
-                step *= 2.0
                 continue
-            a_n1, a_n2 = n1s[act], n2s[act]
+            a_b, a_n1, a_n2 = bi[act], n1s[act], n2s[act]
+            a_n = ns[a_b]
             r1g = cursor[act][:, None] - depth
             valid = r1g >= 0
             r1c = np.where(valid, r1g, 0)
-            eng = a_n1[:, None] + (1.0 - cdf0[a_n1[:, None], r1c]) * a_n2[:, None]
-            valid &= eng <= limit
+            eng = a_n1[:, None] + (1.0 - cdf0(a_n1[:, None], r1c)) * a_n2[:, None]
+            valid &= eng <= limit[a_b][:, None]
             rows, cols = np.nonzero(valid)
-            p_n1, p_r1 = a_n1[rows], r1g[rows, cols]
-            p_n2 = n - p_n1
-            lo, hi = self._r_alpha_bracket(n, p_n1, p_r1)
-            r = self._r_alpha_solve(n, p_n1, p_r1, lo, hi)
+            p_n, p_n1, p_r1 = a_n[rows], a_n1[rows], r1g[rows, cols]
+            p_n2 = p_n - p_n1
+            lo, hi = self._r_alpha_bracket(p_n, p_n1, p_r1)
+            r = self._r_alpha_solve(p_n, p_n1, p_r1, lo, hi)
             # Code per pair: 0 infeasible (go on to a smaller r1), 1 feasible,
             # 2 no smaller r1 can be feasible: no r meets alpha, or power is
             # at most P_p1(X > r) and a smaller r1 needs an r at least as large.
             code = np.zeros(rows.size, dtype=np.int8)
-            stop = (r < 0) | (sf1n[np.maximum(r, 0)] < target)
+            stop = (r < 0) | (self.t1.sf_at(p_n, np.maximum(r, 0)) < target)
             code[stop] = 2
             chk = np.flatnonzero(~stop)
             ok = self._power_ok(p_n1[chk], p_r1[chk], p_n2[chk], r[chk])
@@ -427,11 +689,17 @@ class _Searcher:
                 fc = first[feas_rows]
                 f_en = eng[feas_rows, fc]
                 f_n1 = a_n1[feas_rows]
-                k = np.lexsort((f_n1, f_en))[0]
-                cand = (float(f_en[k]), int(f_n1[k]), int(r1g[feas_rows[k], fc[k]]), int(rg[feas_rows[k], fc[k]]))
-                if best is None or cand[:2] < best[:2]:
-                    best = cand
-                limit = min(limit, best[0])
+                f_b = a_b[feas_rows]
+                order = np.lexsort((f_n1, f_en, f_b))
+                lead = order[np.r_[True, f_b[order][1:] != f_b[order][:-1]]]  # the best per total
+                for k in lead:
+                    b = int(f_b[k])
+                    cand = (float(f_en[k]), int(f_n1[k]))
+                    if best_n1[b] < 0 or cand < (best_en[b], best_n1[b]):
+                        best_en[b], best_n1[b] = cand
+                        best_r1[b] = int(r1g[feas_rows[k], fc[k]])
+                        best_r[b] = int(rg[feas_rows[k], fc[k]])
+                limit = np.minimum(limit, best_en)
             is_open[act[has]] = False
             # Rows without an event move below the pairs just examined.
             go = ~has
@@ -440,17 +708,20 @@ class _Searcher:
             alive = cursor[g_act] >= 0
             is_open[g_act[~alive]] = False
             g_act = g_act[alive]
-            cur_en[g_act] = n1s[g_act] + (1.0 - cdf0[n1s[g_act], cursor[g_act]]) * n2s[g_act]
-        if best is None:
-            return None
-        self.recent_gaps.append(best[0] - min_lb)
-        en0, b_n1, r1, r = best
-        return r1, b_n1, r, en0
+            cur_en[g_act] = n1s[g_act] + (1.0 - cdf0(n1s[g_act], cursor[g_act])) * n2s[g_act]
+        out: list[tuple[int, int, int, float] | None] = []
+        for b in range(count):
+            if best_n1[b] < 0:
+                out.append(None)
+                continue
+            self.recent_gaps.append(float(best_en[b] - min_lb[b]))
+            out.append((int(best_r1[b]), int(best_n1[b]), int(best_r[b]), float(best_en[b])))
+        return out
 
     def describe(self, r1: int, n1: int, r: int, n: int) -> SearchedDesign:
         """A candidate with its properties from the tables (agree with scipy to ~1e-14)."""
         n2 = n - n1
-        pet0 = float(self.t0.cdf[n1, r1])
+        pet0 = float(self.t0.cdf_at(n1, r1))
         return SearchedDesign(
             design=SimonDesign(r1, n1, r, n),
             kind="candidate",
@@ -460,21 +731,48 @@ class _Searcher:
             power=self.t1.reject(n1, r1, n2, r),
         )
 
+    def block_lower_bound(self, n: int) -> float:
+        """Lower bound on E(N|p0) at total ``n`` from the current bounds on r1 (no new error probability)."""
+        n1s = self.n1_allowed[self.n1_allowed <= n - 1]
+        top = self.r1top(n1s, n)
+        n1s, top = n1s[top >= 0], top[top >= 0]
+        if n1s.size == 0:
+            return math.inf
+        return float(np.min(n1s + (1.0 - self.t0.cdf_at(n1s, top)) * (n - n1s)))
+
     def en0_lower_bound(self, n: int) -> float:
-        """Lower bound on E(N|p0) of every design with total sample size n."""
+        """Lower bound on E(N|p0) of every design with total sample size n (or more).
+
+        Stage-1 sizes beyond the tables' rows are left out: their designs
+        have E(N|p0) >= n1 > size, and the search only asks when size
+        exceeds the E(N|p0) to beat.
+        """
         n1s = self.n1_allowed[self.n1_allowed <= n - 1]
         if n1s.size == 0:
             return math.inf
         return float(np.min(n1s + (1.0 - self.petmax[n1s]) * (n - n1s)))
 
     def ump_feasible(self, n: int) -> bool:
-        """Can the most powerful randomised level-alpha test on n observations reach the power?"""
-        t0, t1 = self.t0, self.t1
-        c = int(np.argmax(t0.sf[n, : n + 1] <= self.alpha))
-        gamma = (self.alpha - t0.sf[n, c]) / t0.pmf[n, c] if t0.pmf[n, c] > 0 else 0.0
-        ump_power = t1.sf[n, c] + gamma * t1.pmf[n, c]
+        """Can the most powerful randomised level-alpha test on n observations reach the power?
+
+        Computed from the two binomial rows of ``n`` directly (no table), so
+        the start of the search can be found before the tables are sized.
+        """
+        pmf = binom_pmf_rows(n, np.array([self.p0, self.p1]))
+        sf = np.zeros_like(pmf)
+        sf[:, :-1] = np.cumsum(pmf[:, :0:-1], axis=1)[:, ::-1]
+        c = int(np.argmax(sf[0] <= self.alpha))
+        gamma = (self.alpha - sf[0, c]) / pmf[0, c] if pmf[0, c] > 0 else 0.0
+        ump_power = sf[1, c] + gamma * pmf[1, c]
         # Allowance for rounding: erring low only starts the search earlier.
         return ump_power >= self.power_target - 1e-12
+
+    def reserve(self, size: int) -> None:
+        """Allocate the tables for rows up to ``size`` (filled only as the search reaches them)."""
+        if self.size_cap is not None:
+            size = min(size, self.size_cap)
+        self.t0.reserve(size)
+        self.t1.reserve(size)
 
 
 def _describe(design: SimonDesign, kind: str, p0: float, p1: float) -> SearchedDesign:
@@ -609,24 +907,46 @@ def simon_search(
     limit = HARD_NMAX if n_hi is None else n_hi
 
     s = _Searcher(p0, p1, alpha, beta, n1_lo, n1_hi, size_cap=limit)
-    if nmax_req is not None:
-        s.ensure(min(nmax_req, limit))
 
-    # Smallest n any design could use (Neyman-Pearson bound).
-    n = max(n_lo, 2, n1_lo + 1)
-    while n <= limit:
-        s.ensure(n)
-        if s.ump_feasible(n):
-            break
-        n += 1
-    n_first = n
+    # Smallest n any design could use (Neyman-Pearson bound). The most
+    # powerful test's power does not fall as n grows (it may ignore patients),
+    # so bisection finds the first n where it reaches the target.
+    lo_n, hi_n = max(n_lo, 2, n1_lo + 1), limit + 1
+    if lo_n <= limit and s.ump_feasible(limit):
+        hi_n = limit
+        while lo_n < hi_n:
+            mid = (lo_n + hi_n) // 2
+            if s.ump_feasible(mid):
+                hi_n = mid
+            else:
+                lo_n = mid + 1
+    n = n_first = hi_n
+    # The proof usually ends within 1.3 times the smallest n: room for that
+    # much (or nmax) at once; the tables grow further if needed.
+    s.reserve(max(int(1.4 * n) + 64, nmax_req or 0))
 
     cands: list[SearchedDesign] = []
     opt: tuple[int, int, int, int, float] | None = None
     proven = False
+    np_upto = 0  # the Neyman-Pearson bounds on r1 hold up to this total
+    next_proof = n
+    pending: list[tuple[int, tuple[int, int, int, float] | None]] = []
     while n <= limit:
-        s.ensure(n)
-        best = s.best_for_n(n)
+        if not pending:
+            # Several totals per batch (fewer numpy calls), never across a
+            # block of Neyman-Pearson bounds; results past the proof are dropped.
+            if cands and n > np_upto:
+                # Once designs exist, bound r1 block by block; the last best
+                # E(N|p0) with room to grow says which stage-1 sizes are worth bounding.
+                np_upto = min(n + s.NP_BLOCK - 1, limit)
+                recent = [c.en0 for c in cands[-s.NP_BLOCK :]]
+                s.np_update(n, np_upto, max(recent) + (max(recent) - min(recent)) + 5.0)
+            width = 1 if not cands else s.BATCH
+            last = min(n + width - 1, limit, np_upto if cands else n)
+            s.ensure(last)
+            ns = np.arange(n, last + 1)
+            pending = list(zip(ns.tolist(), s.best_for_many(ns)))
+        _, best = pending.pop(0)
         if best is not None:
             r1, b_n1, r, en0 = best
             cands.append(s.describe(r1, b_n1, r, n))
@@ -636,6 +956,13 @@ def simon_search(
             if s.en0_lower_bound(n + 1) >= opt[4]:
                 proven = True
                 break
+            if n >= next_proof and s.block_lower_bound(n + 1) >= opt[4]:
+                # The tighter proof costs bounds on r1 beyond n: tried only when
+                # the bounds at hand already clear the next n, and now and then.
+                if s.proven_beyond(n, opt[4], limit):
+                    proven = True
+                    break
+                next_proof = n + 8
         n += 1
     n_last = min(n, limit)
 

@@ -9,26 +9,40 @@ from scipy import stats
 from simtrial.design._binom import TAIL_EPS, BinomTable
 
 
-def test_tables_match_scipy_including_tails() -> None:
-    t = BinomTable(0.3, 400)
+@pytest.mark.parametrize("p", [0.02, 0.3, 0.5, 0.97])
+def test_tables_match_scipy_including_tails(p) -> None:
+    t = BinomTable(p, 400)
     m = np.arange(t.size + 1)[:, None]
-    k = np.arange(t.size + 1)[None, :]
-    pmf = stats.binom.pmf(k, m, 0.3)
-    sf = stats.binom.sf(k, m, 0.3)
-    assert np.allclose(t.pmf, pmf, rtol=1e-11, atol=0)
-    # Upper tails keep relative accuracy where 1 - cdf would lose it: compare
-    # entries down to 1e-250 relatively (tolerance: recurrence rounding grows ~ m * eps).
-    big = sf > 1e-250
-    assert np.allclose(t.sf[big], sf[big], rtol=1e-11, atol=0)
-    assert np.allclose(t.cdf, stats.binom.cdf(k, m, 0.3), rtol=0, atol=1e-13)
+    k = np.arange(-2, t.size + 3)[None, :]
+    pmf, cdf, sf = stats.binom.pmf(k, m, p), stats.binom.cdf(k, m, p), stats.binom.sf(k, m, p)
+    band = (k >= t.k_lo[: t.size + 1, None]) & (k <= t.k_hi[: t.size + 1, None])
+    # Within its band every entry keeps its relative precision (product chains of
+    # a few hundred factors: ~1e-13); outside it the table holds 0.
+    assert np.allclose(t.pmf_at(m, k)[band], pmf[band], rtol=1e-11, atol=0)
+    assert np.all(t.pmf_at(m, k)[~band] == 0.0)
+    # What the band leaves out is at most 1e-20 on either side (Chernoff).
+    assert np.all(stats.binom.cdf(t.k_lo[: t.size + 1] - 1, m[:, 0], p) <= 1e-20)
+    assert np.all(stats.binom.sf(t.k_hi[: t.size + 1], m[:, 0], p) <= 1e-20)
+    # Upper tails summed from the top keep relative accuracy where 1 - cdf
+    # would lose it, down to the 1e-20 the band leaves out.
+    assert np.all(np.abs(t.sf_at(m, k) - sf) <= 1e-11 * sf + 2e-20)
+    assert np.allclose(t.cdf_at(m, k), cdf, rtol=0, atol=1e-13)
 
 
-def test_growth_keeps_rows_identical() -> None:
-    small = BinomTable(0.1, 50)
-    rows = small.pmf[:51, :51].copy()
-    small.ensure(300)
-    assert small.size >= 300
-    assert np.array_equal(small.pmf[:51, :51], rows)
+def test_growth_equals_fresh_table() -> None:
+    grown = BinomTable(0.25, 40)
+    rows = grown.pmf_at(np.arange(41)[:, None], np.arange(41)[None, :]).copy()
+    for size in (45, 100, 333, 700):  # in place, then past the allocated capacity
+        grown.ensure(size)
+    assert grown.size == 700
+    m = np.arange(701)[:, None]
+    k = np.arange(-3, 705)[None, :]
+    assert np.array_equal(grown.pmf_at(m[:41], np.arange(41)[None, :]), rows)
+    fresh = BinomTable(0.25, 700)
+    for name in ("pmf_at", "cdf_at", "sf_at"):
+        assert np.array_equal(getattr(grown, name)(m, k), getattr(fresh, name)(m, k)), name
+    for name in ("head", "tail", "lo"):
+        assert np.array_equal(getattr(grown, name)[:701], getattr(fresh, name)[:701]), name
 
 
 def _reject_scipy(p: float, n1: int, r1: int, n2: int, r: int) -> float:
@@ -70,7 +84,7 @@ def test_reject_many_matches_term_by_term(p, seed) -> None:
     n1, r1, n2, r = (np.concatenate(z) for z in ((n1, m1), (r1, c1), (n2, m2), (r, c)))
     got = t.reject_many(n1, r1, n2, r)
     want = np.array([t.reject(*map(int, q)) for q in zip(n1, r1, n2, r, strict=True)])
-    # Documented bound: truncated tails below 2e-14 plus rounding of the sums.
+    # Documented bound: left-out and rounded-to-one tails below 3e-14 plus rounding of the sums.
     assert np.max(np.abs(got - want)) < 5e-14
     assert t.reject_many(n1[:0], r1[:0], n2[:0], r[:0]).shape == (0,)
 
@@ -78,21 +92,19 @@ def test_reject_many_matches_term_by_term(p, seed) -> None:
 def test_tail_ranges_bound_the_neglected_mass() -> None:
     t = BinomTable(0.3, 400)
     m = np.arange(t.size + 1)
-    below = np.array([t.pmf[i, : t.head[i]].sum() for i in m])
-    above = np.array([t.pmf[i, t.tail[i] + 1 :].sum() for i in m])
+    k = np.arange(t.size + 1)
+    pmf = t.pmf_at(m[:, None], k[None, :])
+    below = np.array([pmf[i, : t.head[i]].sum() for i in m])
+    above = np.array([pmf[i, t.tail[i] + 1 :].sum() for i in m])
     assert below.max() <= TAIL_EPS and above.max() <= TAIL_EPS
     # The ranges are the tightest such: one step further in holds more than TAIL_EPS.
-    assert np.all(t.cdf[m, t.head] > TAIL_EPS)
-    has_tail = t.tail >= 1
-    assert np.all(t.sf[m[has_tail], t.tail[has_tail] - 1] > TAIL_EPS)
+    assert np.all(t.cdf_at(m, t.head[m]) > TAIL_EPS)
+    has_tail = t.tail[m] >= 1
+    assert np.all(t.sf_at(m[has_tail], t.tail[m][has_tail] - 1) > TAIL_EPS)
 
 
-def test_growth_equals_fresh_table_and_respects_cap() -> None:
-    grown = BinomTable(0.25, 40)
-    grown.ensure(100, cap=90)  # the requested size wins over a smaller cap
-    assert grown.size == 100
-    grown.ensure(101, cap=150)  # doubling stops at the cap
-    assert grown.size == 150
-    fresh = BinomTable(0.25, 150)
-    for name in ("pmf", "cdf", "sf", "head", "tail"):
-        assert np.array_equal(getattr(grown, name), getattr(fresh, name)), name
+def test_memory_grows_with_the_band_not_the_square() -> None:
+    t = BinomTable(0.5, 2000)
+    # Every row fits in the band of the widest one, about 20 standard deviations.
+    assert t.width < 25 * np.sqrt(2000 * 0.25)
+    assert t.pmf_b.shape[1] == t.width
