@@ -272,11 +272,12 @@ def course(seed, k, s, model, c):
     return _course_walk(seed, k, s, model, responder, tox_at, death, withdraw, stop_c)
 
 
-@njit(cache=True, _nrt=False)
+@njit(cache=True, inline="always")
 def _course_walk(seed, k, s, model, responder, tox_at, death, withdraw, stop_c):
     """The level-by-level walk of :func:`course`, for courses that are not one step without death.
 
-    Out of line: the common one-step course keeps its registers.
+    A function of its own for reading; inlined, since a namedtuple of arrays passed by value costs more
+    than the walk.
     """
     sf = model.sf
     si = model.si
