@@ -9,7 +9,7 @@ from __future__ import annotations
 import math
 from typing import Any
 
-from simtrial.engine.outcomes import METRICS, PAIR_LABELS, PAIR_METRICS, pet_look_key
+from simtrial.engine.outcomes import METRICS, PAIR_LABELS, PAIR_METRICS, itemise_looks, pet_look_key
 
 __all__ = ["run_tables", "run_table", "differences_table", "run_json", "metric_rows"]
 
@@ -37,7 +37,7 @@ def metric_rows(result: Any, design: str | None = None) -> list[tuple[str, str, 
             continue
         label = m.label + (dose_unit if m.key == "dose_delivered_mean" else "")
         rows.append((m.key, label, m.fmt))
-        if m.key == "pet" and tab.n_looks >= 3:
+        if m.key == "pet" and itemise_looks(tab.n_looks):
             for j in range(tab.n_looks - 1):
                 rows.append((pet_look_key(j + 1), f"  at look {j + 1} ({tab.looks[j]} evaluable)", "p"))
     return rows

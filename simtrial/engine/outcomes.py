@@ -220,6 +220,16 @@ def metric(key: str) -> Metric:
         raise KeyError(f"no metric {key!r}; known: {', '.join(_BY_KEY)}") from None
 
 
+#: Tables with this many looks or fewer (and at least three) report the futility stop at each interim look;
+#: a curtailed or continuously monitored design, with a look after every patient, reports the total only.
+MAX_LOOKS_ITEMISED = 8
+
+
+def itemise_looks(n_looks: int) -> bool:
+    """Whether a table with ``n_looks`` looks gets one futility row per interim look."""
+    return 3 <= n_looks <= MAX_LOOKS_ITEMISED
+
+
 def pet_look_key(look: int) -> str:
     """Key of the per-look futility share at interim look ``look`` (1-based): ``pet_look1`` ..."""
     return f"pet_look{look}"

@@ -32,6 +32,7 @@ from simtrial.engine.outcomes import (
     PROMISING,
     SLOT,
     C_FUTILE_INTERIM,
+    itemise_looks,
     pet_look_key,
 )
 from simtrial.engine.result import Estimate, PairedDifference, ScenarioResult, SimulationResult
@@ -247,7 +248,7 @@ def _exact(config: Any, design: Any, idx: int) -> dict[str, float] | None:
         "deaths_on_study": 0.0,
         "rdi_mean": 1.0 if config.scenarios[idx].p_tox == 0.0 else None,
     }
-    if k >= 3:
+    if itemise_looks(k):
         for j in range(k - 1):
             out[pet_look_key(j + 1)] = float(oc.futility[0, j])
     if design.pause or k == 1:
@@ -351,7 +352,7 @@ def _unit_result(sc, design, tot: dict[str, np.ndarray], n: int, exact: dict | N
     metrics: dict[str, Estimate] = {}
     for m in METRICS:
         metrics[m.key] = _metric(m, tot, n, ex, width)
-        if m.key == "pet" and design.table.n_looks >= 3:
+        if m.key == "pet" and itemise_looks(design.table.n_looks):
             for j in range(design.table.n_looks - 1):
                 key = pet_look_key(j + 1)
                 metrics[key] = _prob(float(tot["cat"][C_FUTILE_INTERIM, j + 1]), n, ex.get(key))

@@ -58,11 +58,14 @@ class ResolvedDesign:
     kind: str | None
     simon: SimonDesign | None
     targets: dict[str, float] = field(default_factory=dict)
+    curtail: str | None = None
     block: Any = field(default=None, compare=False, repr=False)
 
     @property
     def label(self) -> str:
         """``"Simon 1/10, 5/29"``, or the table in Simon's notation with its family."""
+        if self.curtail is not None:
+            return f"{self.table.label} (curtailed: {self.curtail})"
         if self.simon is not None:
             return f"Simon {self.simon}"
         fam = "" if self.family == "table" else f"{self.family} "
@@ -83,7 +86,7 @@ class ResolvedDesign:
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready: name, family, kind, the table's bounds, pause, and Simon's numbers when it is one."""
         out: dict[str, Any] = {"name": self.name, "family": self.family, "kind": self.kind, **self.table.to_dict(),
-                               "pause_after_stage1": self.pause}
+                               "pause_after_stage1": self.pause, "curtail": self.curtail, "label": self.label}
         if self.simon is not None:
             out.update(self.simon.to_dict())
         if self.monitor is not None:
@@ -126,13 +129,15 @@ def _resolve(config: TrialConfig, i: int, block: DesignConfig) -> ResolvedDesign
         from simtrial.design.families import find_designs
 
         family = block.family or "simon"
-        kind = block.kind or "optimal"
         opts = block.family_options()
         key = json.dumps([family, opts], sort_keys=True)
         try:
             res = _CACHE.get(key)
             if res is None:
                 res = _CACHE[key] = find_designs(family, **opts)
+            kinds = [d.kind for d in res.designs]
+            # The optimal design when the family has one, else the family's first (calibrated, given ...).
+            kind = block.kind or ("optimal" if "optimal" in kinds else kinds[0])
             found = res.design(kind)
         except DesignError as exc:
             field_ = "kind" if str(exc).startswith("kind") else "family" if str(exc).startswith("--family") else ""
@@ -142,10 +147,19 @@ def _resolve(config: TrialConfig, i: int, block: DesignConfig) -> ResolvedDesign
         if family == "simon":
             looks, fut = table.looks, table.futility
             simon = SimonDesign(fut[0], looks[0], fut[1], looks[1])
+    curtailed = None
+    if block.curtail is not None:
+        from simtrial.design.curtail import curtail
+
+        base = f"Simon {simon}" if simon is not None else ("" if family == "table" else f"{family} ") + table.compact()
+        table = curtail(table, block.curtail)
+        object.__setattr__(table, "label", base)
+        simon = None
+        curtailed = block.curtail
     name = block.name or (kind if config.designs is None and kind else "design")
     n_cap = max_enrolled(config, table.n_max)
     return ResolvedDesign(name=name, table=table, pause=block.pause_after_stage1, monitor=_monitor(block, n_cap),
-                          family=family, kind=kind, simon=simon, targets=targets, block=block)
+                          family=family, kind=kind, simon=simon, targets=targets, curtail=curtailed, block=block)
 
 
 def resolve_designs(config: TrialConfig) -> tuple[ResolvedDesign, ...]:
@@ -169,5 +183,9 @@ def design_from_dict(data: dict[str, Any]) -> ResolvedDesign:
     mon = data.get("toxicity_monitor")
     monitor = ToxicityMonitor(looks=mon["looks"], bounds=mon["bounds"], label=mon.get("label", "")) if mon else None
     targets = {k: data[k] for k in ("p0", "p1", "alpha", "beta") if k in data}
+    if data.get("curtail"):
+        base = str(data.get("label", "")).rsplit(" (curtailed", 1)[0]
+        object.__setattr__(table, "label", base)
     return ResolvedDesign(name=data["name"], table=table, pause=bool(data["pause_after_stage1"]), monitor=monitor,
-                          family=data["family"], kind=data.get("kind"), simon=simon, targets=targets)
+                          family=data["family"], kind=data.get("kind"), simon=simon, targets=targets,
+                          curtail=data.get("curtail"))

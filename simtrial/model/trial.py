@@ -348,8 +348,9 @@ _SIMON_KEYS = ("r1", "n1", "r", "n")
 _TABLE_KEYS = ("looks", "futility", "efficacy", "toxicity")
 _SEARCH_KEYS = ("p0", "p1", "alpha", "beta")
 #: Options passed to a design family (:func:`simtrial.design.families.find_designs`), as ``simtrial design`` names them.
-FAMILY_OPTION_KEYS = ("p0", "p1", "alpha", "beta", "nmax", "lambda_", "gamma", "prior", "theta_t", "theta_l",
-                      "theta_u", "q0", "q1", "odds_ratio")
+FAMILY_OPTION_KEYS = ("p0", "p1", "alpha", "beta", "nmax", "min_n", "max_n", "min_n1", "max_n1", "looks", "lambda_",
+                      "gamma", "prior", "efficacy_form", "eta", "lambda_t", "gamma_t", "every", "theta_t", "theta_l",
+                      "theta_u", "prior_s", "q0", "q1", "alpha_tox", "odds_ratio", "tox_bound")
 
 
 class DesignConfig(StrictModel):
@@ -376,6 +377,9 @@ class DesignConfig(StrictModel):
         The family's targets and options.
     kind : str or None
         Which of the family's designs (``optimal``, ``minimax`` ...).
+    curtail : {"futility", "both"} or None
+        Curtail the design: a look after every evaluable patient, stopping as
+        soon as "not promising" (or either decision) is determined.
     pause_after_stage1 : bool
         Suspend accrual at each interim look until its patients are assessed.
     toxicity_stop : ToxicityStopRule or None
@@ -397,15 +401,28 @@ class DesignConfig(StrictModel):
     beta: OpenProbability | None = None
     kind: str | None = None
     nmax: PosInt | None = None
+    min_n: PosInt | None = None
+    max_n: PosInt | None = None
+    min_n1: PosInt | None = None
+    max_n1: PosInt | None = None
     lambda_: PosFloat | None = Field(default=None, alias="lambda")
     gamma: NonNegFloat | None = None
-    prior: Annotated[tuple[PosFloat, PosFloat], BeforeValidator(_beta_pair)] | None = None
+    prior: list[PosFloat] | None = Field(default=None, min_length=2, max_length=4)
+    efficacy_form: Literal["none", "power", "obf"] | None = None
+    eta: PosFloat | None = None
+    lambda_t: PosFloat | None = None
+    gamma_t: NonNegFloat | None = None
+    every: PosInt | None = None
     theta_t: OpenProbability | None = None
     theta_l: OpenProbability | None = None
     theta_u: OpenProbability | None = None
+    prior_s: list[PosFloat] | None = Field(default=None, min_length=2, max_length=2)
     q0: OpenProbability | None = None
     q1: OpenProbability | None = None
+    alpha_tox: OpenProbability | None = None
     odds_ratio: PosFloat | None = None
+    tox_bound: OpenProbability | None = None
+    curtail: Literal["futility", "both"] | None = None
     pause_after_stage1: bool = True
     toxicity_stop: ToxicityStopRule | None = None
 
@@ -415,8 +432,11 @@ class DesignConfig(StrictModel):
     def _check(self) -> DesignConfig:
         given = {k for k in type(self).model_fields if getattr(self, k) is not None}
         simon = [k for k in _SIMON_KEYS if k in given]
-        table = [k for k in _TABLE_KEYS if k in given]
-        search = [k for k in FAMILY_OPTION_KEYS if k in given] + (["kind"] if "kind" in given else [])
+        # A family's search may take looks too; a table without a family is the looks and its bounds.
+        is_family = self.family not in (None, "table", "simon")
+        table = [k for k in _TABLE_KEYS if k in given and not (is_family and k == "looks")]
+        search = [k for k in FAMILY_OPTION_KEYS if k in given and not (k == "looks" and not is_family)]
+        search += ["kind"] if "kind" in given else []
         if simon:
             others = table + search + (["family"] if self.family not in (None, "simon") else [])
             if others:
@@ -435,7 +455,7 @@ class DesignConfig(StrictModel):
             if r < r1:  # type: ignore[operator]
                 raise ValueError(f"<<r>> must be >= r1 ({r1}), got {r}")
         elif table:
-            if search or self.family not in (None, "table"):
+            if search or is_family:
                 bad = search[0].rstrip("_") if search else "family"
                 raise ValueError(f"<<{bad}>> give either a decision table (looks, futility, ...) or a family's "
                                  f"search parameters, not both")
@@ -480,8 +500,8 @@ class DesignConfig(StrictModel):
 
     @property
     def is_table(self) -> bool:
-        """True when the design is an explicit decision table."""
-        return self.looks is not None
+        """True when the design is an explicit decision table (looks with their futility bounds)."""
+        return self.futility is not None
 
     def family_options(self) -> dict[str, Any]:
         """The options given for the family's search, as ``simtrial design`` names them."""
@@ -586,7 +606,7 @@ class TrialConfig(StrictModel):
                 windows.add(rule.window_cycles)
                 if rule.window_cycles > self.treatment.max_cycles:
                     raise ValueError(f"<<{where}.toxicity_stop.window_cycles>> must be <= treatment.max_cycles")
-            n_max = d.n if d.explicit else (d.looks[-1] if d.is_table else None)
+            n_max = d.n if d.explicit else (d.looks[-1] if d.is_table and d.looks else None)
             if n_max is not None and self.evaluability.max_enrolled is not None:
                 if self.evaluability.max_enrolled < n_max:
                     raise ValueError(f"<<evaluability.max_enrolled>> must be >= the design's maximum n ({n_max})")
