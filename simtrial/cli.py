@@ -795,6 +795,43 @@ def run_progress(total: int, err: Any) -> Any:
 
 
 @app.command()
+def compare(
+    config: Annotated[str, typer.Argument(help="Trial config with a designs: list, e.g. configs/len_dex_designs.yaml.")],
+    n_sim: Annotated[int | None, typer.Option("--n-sim", help="Replicates per scenario (default: the config's).")] = None,
+    seed: Annotated[int | None, typer.Option("--seed", help="Seed, >= 0 (default: the config's).")] = None,
+    threads: Annotated[int | None, typer.Option("--threads", help="Numba threads (default: all cores).")] = None,
+    json_out: JsonOpt = False,
+) -> None:
+    """Designs side by side: exact properties at p0 and p1, and each simulated on the same patients.
+
+    Paired differences between the designs are what `simtrial run` prints after its tables.
+
+    Example: simtrial compare configs/len_dex_designs.yaml --n-sim 20000
+    """
+    from simtrial.compare import compare_designs
+    from simtrial.compare._format import comparison_tables
+    from simtrial.engine import simulate
+    from simtrial.model import load_config
+
+    if n_sim is not None and n_sim < 1:
+        fail(f"--n-sim: must be an integer >= 1, got {n_sim}")
+    if seed is not None and seed < 0:
+        fail(f"--seed: must be an integer >= 0, got {seed}")
+    cfg = load_config(config)
+    threads = capped_threads(threads, cfg.simulation.threads)
+    n = cfg.simulation.n_sim if n_sim is None else n_sim
+    with run_progress(n, _stderr_console()) as advance:
+        result = simulate(cfg, n_sim=n_sim, seed=seed, threads=threads, progress=advance)
+    cmp = compare_designs(result)
+    if json_out:
+        emit_json(cmp.to_dict())
+    else:
+        con = console()
+        for table in comparison_tables(cmp):
+            print_table(con, table)
+
+
+@app.command()
 def warmup(json_out: JsonOpt = False) -> None:
     """Compile every numba kernel once, filling the cache (for CI and cluster images).
 

@@ -197,7 +197,7 @@ class DecisionTable:
 
     def compact(self) -> str:
         """``"a1/n1, a2/n2[, eff b1]"``: the bounds in Simon's notation."""
-        parts = [f"{a}/{n}" for a, n in zip(self.futility, self.looks)]
+        parts = [f"{a if a >= 0 else '-'}/{n}" for a, n in zip(self.futility, self.looks)]
         eff = [f"{b}" if b is not None else "-" for b in self.efficacy[:-1]]
         text = ", ".join(parts)
         if self.has_efficacy:

@@ -285,7 +285,7 @@ def drive(seed, s, d, model, des, cohort, gen, scratch, acc, where):
         want = i + n_init
 
     # The trial's totals over the patients it enrolled, and their enrolment times and dose intensities.
-    n_eval = n_resp_all = n_tox = n_died = 0
+    n_eval = n_resp_all = n_tox = n_died = n_res_all = n_jtox_all = 0
     rdi_sum = 0.0
     dose_sum = 0.0
     inv_width = model.rf[R_INV_BIN_WIDTH]
@@ -293,7 +293,10 @@ def drive(seed, s, d, model, des, cohort, gen, scratch, acc, where):
     n_rb = model.ri[R_N_RDI_BINS]
     for q in range(i):
         f = flags[q]
-        n_eval += (f & F_EVAL) != 0
+        ev = (f & F_EVAL) != 0
+        n_eval += ev
+        n_res_all += ev or not replace
+        n_jtox_all += (f & F_JTOX) != 0
         n_resp_all += (f & F_RESP) != 0
         n_tox += (f & F_TOX) != 0
         n_died += (f & F_DIED) != 0
@@ -330,7 +333,11 @@ def drive(seed, s, d, model, des, cohort, gen, scratch, acc, where):
         end = cap_end
         resp = n_resp_all
         look = 0
-        cat = C_PROMISING_EARLY if resp > des.fut[d, last] else C_CAP
+        # Promising is determined when the responses already exceed the final bound and, for a joint design,
+        # even toxicities in every slot still open could not reach its toxicity bound.
+        open_slots = max(looks[d, last] - n_res_all, 0)
+        determined = resp > des.fut[d, last] and n_jtox_all + open_slots < des.tox[d, last]
+        cat = C_PROMISING_EARLY if determined else C_CAP
     rec[_CATEGORY] = cat
     rec[_LOOK] = look
     rec[_ENROLLED] = i

@@ -42,10 +42,14 @@ from __future__ import annotations
 
 import math
 
-import numpy as np
-from llvmlite import ir
-from numba import njit, types
-from numba.extending import intrinsic
+from simtrial.engine import _cache
+
+_cache.configure()  # before any kernel is decorated
+
+import numpy as np  # noqa: E402
+from llvmlite import ir  # noqa: E402
+from numba import njit, types  # noqa: E402
+from numba.extending import intrinsic  # noqa: E402
 
 __all__ = [
     "run_key",

@@ -30,12 +30,13 @@ _ALT_NAMES = ("alternative", "alt", "h1")
 def design_hypotheses(config: Any) -> tuple[float | None, float | None]:
     """``(p0, p1)`` of a resolved config, None where unknown.
 
-    Taken from the ``design`` block (``p0``, ``p1``); for an explicit design
-    without them, from the response rate of the scenario named ``null`` /
-    ``h0`` and ``alternative`` / ``alt`` / ``h1``.
+    Taken from the ``design`` block (``p0``, ``p1``; the first of a
+    ``designs:`` list); for an explicit design without them, from the
+    response rate of the scenario named ``null`` / ``h0`` and ``alternative``
+    / ``alt`` / ``h1``.
     """
     config = config or {}
-    block = config.get("design") or {}
+    block = config.get("design") or (config.get("designs") or [{}])[0] or {}
     p0, p1 = block.get("p0"), block.get("p1")
     by_name = {str(s.get("name", "")).lower(): s.get("p_response") for s in config.get("scenarios") or []}
     if p0 is None:

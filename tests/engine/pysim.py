@@ -363,7 +363,12 @@ class PySim:
             end, cat, look, resp = decision
         else:
             end = max(closed_at, known_max)
-            cat = "promising_early" if all_resp > fut[last] else "accrual_cap"
+            # Determined promising: responses above the final bound and, for a joint design, toxicities that
+            # could not reach its bound even if every slot still open were filled by a toxic patient.
+            resolved = sum(1 for _, q in enrolled if q["evaluable"] or not self.replace)
+            tox_all = sum(q["jtox"] for _, q in enrolled)
+            tox_ok = toxb[last] is None or tox_all + max(looks[last] - resolved, 0) < toxb[last]
+            cat = "promising_early" if all_resp > fut[last] and tox_ok else "accrual_cap"
             look, resp = 0, all_resp
         rdi = dose = 0.0
         for _, q in enrolled:
