@@ -17,7 +17,7 @@ from __future__ import annotations
 from collections import namedtuple
 
 import numpy as np
-from numba import njit, prange
+from numba import njit
 
 from simtrial.engine._driver import R_INV_BIN_WIDTH, R_N_RDI_BINS, R_N_SURV_REPS, R_N_TIME_BINS, _time_bin, drive
 from simtrial.engine._patients import F_EVAL, F_RESP, F_RESPONDER, NPF, P_DEATH, Cohort, ensure
@@ -34,7 +34,7 @@ from simtrial.engine.outcomes import (
     SLOT,
 )
 
-__all__ = ["Acc", "Out", "run_chunks", "add_rows", "count_patients", "PAIR_SLOTS"]
+__all__ = ["Acc", "Out", "run_block", "make_work", "add_rows", "count_patients", "PAIR_SLOTS"]
 
 #: Per-chunk accumulators (leading axis: the chunk's row in the batch; second: the unit):
 #: ``cat`` int64[B, U, categories, K_max + 1] trials by category and deciding look;
@@ -99,16 +99,37 @@ def _survival_out(cohort, times, n, end, out, u):
     out.surv_n[u] = m
 
 
-@njit(cache=True, _nrt=False)
-def _run_block(key, lo, hi, ci, model, des, acc, out, work):
-    """Replicates ``lo .. hi - 1`` into chunk row ``ci`` (see :func:`run_chunks`).
+@njit(cache=True, nogil=True, _nrt=False)
+def run_block(key, lo, hi, ci, model, des, acc, out, work):
+    """Replicates ``lo .. hi - 1`` into row ``ci`` of every accumulator of ``acc`` (zeroed here).
 
-    ``work`` is the chunk's scratch: ``(cohort, times, pend, rec, yv, full)``. Each design's
-    run records its patients' enrolment times and dose intensities as they enrol (see
-    :func:`simtrial.engine._driver.drive`).
-    Compiled without reference counting: it only reads and writes arrays
-    its caller owns.
+    Chunks run on several threads at once (the GIL is released); each writes
+    only its own row and its own scratch, and the caller adds rows in chunk
+    order, so float totals do not depend on the number of threads.
+
+    Parameters
+    ----------
+    key : uint64
+        The run key (:func:`simtrial.engine._rng.run_key`).
+    lo, hi : int
+        Replicates ``lo .. hi - 1``.
+    ci : int
+        The chunk's row in ``acc``.
+    model : Model
+        Packed patient model, every scenario (:mod:`simtrial.engine.pack`).
+    des : Designs
+        Packed decision tables (:class:`simtrial.engine._driver.Designs`).
+    acc : Acc
+    out : Out
+        Written only by the first replicates (the survival sample) and, with
+        ``out.store``, the records.
+    work : tuple
+        The chunk's scratch (:func:`make_work`).
+
+    Compiled without reference counting: it only reads and writes arrays its
+    caller owns.
     """
+    _zero_rows(acc, ci)
     cohort, times, pend, rec, yv, full = work
     n_s = model.sf.shape[0]
     n_d = des.n_looks.shape[0]
@@ -153,7 +174,7 @@ def _zero_row(a, ci):
         r[ci, j] = 0
 
 
-@njit(cache=True)
+@njit(cache=True, inline="always")
 def _zero_rows(acc, ci):
     """Zero chunk row ``ci`` of every accumulator."""
     _zero_row(acc.cat, ci)
@@ -165,43 +186,20 @@ def _zero_rows(acc, ci):
     _zero_row(acc.pair, ci)
 
 
-@njit(cache=True, parallel=True)
-def run_chunks(key, first_chunk, n_chunks, chunk_size, n_sim, model, des, acc, out):
-    """Simulate chunks ``first_chunk .. first_chunk + n_chunks - 1`` in parallel.
-
-    Chunk ``c`` covers replicates ``c * chunk_size`` up to ``n_sim``; its
-    totals go into row ``c - first_chunk`` of every array of ``acc``
-    (zeroed here). The caller combines rows in chunk order, so float sums do
-    not depend on the number of threads.
-
-    Parameters
-    ----------
-    key : uint64
-        The run key (:func:`simtrial.engine._rng.run_key`).
-    model : Model
-        Packed patient model, every scenario (:mod:`simtrial.engine.pack`).
-    des : Designs
-        Packed decision tables (:class:`simtrial.engine._driver.Designs`).
-    acc : Acc
-    out : Out
-    """
-    n_max = des.monitor.shape[1] - 1
-    n_units = model.sf.shape[0] * des.n_looks.shape[0]
-    for ci in prange(n_chunks):
-        # Scratch per chunk, not per replicate.
-        cohort = _cohort(n_max)
-        work = (cohort, np.empty(n_max), np.empty(n_max), np.empty(NREC), np.empty((n_units, _N_PAIR)),
-                np.empty(n_units, dtype=np.int64))
-        _zero_rows(acc, ci)
-        lo = (first_chunk + ci) * chunk_size
-        hi = min(lo + chunk_size, n_sim)
-        _run_block(key, lo, hi, ci, model, des, acc, out, work)
-
-
 @njit(cache=True, inline="always")
 def _cohort(n):
     """An empty cohort buffer for ``n`` patients (see :func:`simtrial.engine._patients.make_cohort`)."""
     return Cohort(np.zeros((n, NPF)), np.zeros(n, dtype=np.int64))
+
+
+def make_work(model, des) -> tuple:
+    """Scratch for :func:`run_block`: ``(cohort, times, pend, rec, yv, full)``, one per chunk running at once."""
+    from simtrial.engine._patients import make_cohort
+
+    n_max = des.monitor.shape[1] - 1
+    n_units = model.sf.shape[0] * des.n_looks.shape[0]
+    return (make_cohort(n_max), np.empty(n_max), np.empty(n_max), np.empty(NREC), np.empty((n_units, _N_PAIR)),
+            np.empty(n_units, dtype=np.int64))
 
 
 @njit(cache=True)
@@ -218,7 +216,7 @@ def add_rows(total, rows, n):
             flat[j] += r[i, j]
 
 
-@njit(cache=True, parallel=True)
+@njit(cache=True)
 def count_patients(key, n_rep, per_rep, model, out):
     """Patients ``0 .. per_rep - 1`` of replicates ``0 .. n_rep - 1``, every scenario, counted by outcome.
 
@@ -227,8 +225,8 @@ def count_patients(key, n_rep, per_rep, model, out):
     among all patients (the patient model alone, without any design).
     """
     n_s = model.sf.shape[0]
-    for rep in prange(n_rep):
-        cohort = _cohort(per_rep)
+    cohort = _cohort(per_rep)
+    for rep in range(n_rep):
         seed = replicate_seed(key, rep)
         for s in range(n_s):
             ensure(seed, s, model, cohort, 0, per_rep)

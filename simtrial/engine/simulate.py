@@ -112,12 +112,7 @@ def simulate(
     model = pack_model(config, n_max)
     des = pack_designs(config, designs)
     t0 = time.perf_counter()
-    old_threads = numba.get_num_threads()
-    numba.set_num_threads(n_threads)
-    try:
-        tot, out = _run(model, des, run_key(seed), n_sim, replicates, progress, _pairs(config, designs))
-    finally:
-        numba.set_num_threads(old_threads)
+    tot, out = _run(model, des, run_key(seed), n_sim, replicates, progress, _pairs(config, designs), n_threads)
     elapsed = time.perf_counter() - t0
 
     n_d = len(designs)
@@ -160,8 +155,15 @@ def _pairs(config: Any, designs: Any) -> np.ndarray:
     return np.array(rows, dtype=np.int64).reshape(-1, 2)
 
 
-def _run(model, des, key, n_sim: int, store: bool, progress, pairs: np.ndarray):
-    from simtrial.engine._kernels import Acc, Out, add_rows, run_chunks
+def _run(model, des, key, n_sim: int, store: bool, progress, pairs: np.ndarray, threads: int = 1):
+    """Run every chunk of replicates, ``threads`` at a time, and add their rows in chunk order.
+
+    Returns ``(totals, out)``: the totals per unit (see :class:`simtrial.engine._kernels.Acc`) and the
+    per-run outputs (:class:`simtrial.engine._kernels.Out`).
+    """
+    from concurrent.futures import ThreadPoolExecutor
+
+    from simtrial.engine._kernels import Acc, Out, add_rows, make_work, run_block
     from simtrial.engine.pack import SURVIVAL_SAMPLE_REPLICATES
 
     n_units = model.sf.shape[0] * des.n_looks.shape[0]
@@ -197,14 +199,27 @@ def _run(model, des, key, n_sim: int, store: bool, progress, pairs: np.ndarray):
         surv_n=np.zeros(n_units, dtype=np.int64),
     )
     n_chunks = -(-n_sim // CHUNK_SIZE)
-    for first in range(0, n_chunks, b):
-        nc = min(b, n_chunks - first)
-        run_chunks(key, first, nc, CHUNK_SIZE, n_sim, model, des, acc, out)
-        # Chunk rows added in chunk order.
-        for name in tot:
-            add_rows(tot[name], getattr(acc, name), nc)
-        if progress is not None:
-            progress(min((first + nc) * CHUNK_SIZE, n_sim) - min(first * CHUNK_SIZE, n_sim))
+    threads = max(1, min(int(threads), b))
+    works = [make_work(model, des) for _ in range(b)]
+
+    def chunk(first: int, ci: int) -> None:
+        lo = (first + ci) * CHUNK_SIZE
+        # The kernel releases the GIL: chunks of a batch run on several threads at once.
+        run_block(key, lo, min(lo + CHUNK_SIZE, n_sim), ci, model, des, acc, out, works[ci])
+
+    with ThreadPoolExecutor(max_workers=threads) as pool:
+        for first in range(0, n_chunks, b):
+            nc = min(b, n_chunks - first)
+            if threads == 1:
+                for ci in range(nc):
+                    chunk(first, ci)
+            else:
+                list(pool.map(chunk, [first] * nc, range(nc)))
+            # Chunk rows added in chunk order.
+            for name in tot:
+                add_rows(tot[name], getattr(acc, name), nc)
+            if progress is not None:
+                progress(min((first + nc) * CHUNK_SIZE, n_sim) - min(first * CHUNK_SIZE, n_sim))
     return tot, out
 
 

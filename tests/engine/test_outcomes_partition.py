@@ -46,3 +46,16 @@ def test_completed_and_early_promising_mean_what_they_say(seed):
     assert reps["promising"].tolist() == reps["category"].astype(str).isin(
         ["promising_final", "promising_interim", "promising_early"]).tolist()
     assert sorted(PROMISING) == [0, 1, 2]
+
+
+def test_a_capped_trial_ends_no_earlier_than_the_cap(seed):
+    """Accrual closed by the cap: the trial ends at the later of the cap and the last patient's outcome."""
+    cfg = load_config("configs/len_dex.yaml")
+    res = simulate(cfg, n_sim=20000, seed=seed, threads=2, replicates=True)
+    reps = res.replicates
+    capped = reps[reps.category.isin(["accrual_cap", "promising_early"])]
+    assert len(capped) > 100
+    cap = cfg.enrollment.max_duration
+    assert (capped["duration_days"] >= cap).all()
+    # Some end after the cap, when the last enrolled patients' outcomes come in.
+    assert (capped["duration_days"] > cap).any()
