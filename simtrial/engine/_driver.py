@@ -95,6 +95,9 @@ def arrival_after(t, gap, model):
     The last piece is open-ended with a positive rate.
     """
     rate_end = model.rate_end
+    if rate_end.shape[0] == 1:
+        # One open-ended rate: the same arithmetic as the loop's first step, without the loop.
+        return t + gap * model.rate_inv[0]
     j = 0
     while rate_end[j] <= t:
         j += 1
@@ -129,10 +132,13 @@ def _decide(des, d, k, last, x, tx):
 
 @njit(cache=True, inline="always")
 def _time_bin(t, inv_width, n_tb):
-    """Bin of a time ``t >= 0`` in the fixed-width histograms (``n_tb``: overflow)."""
+    """Bin of a time ``t >= 0`` in the fixed-width histograms (``n_tb``: overflow).
+
+    Unsigned, so indexing with it needs no test for a negative index.
+    """
     v = t * inv_width
     last = float(n_tb)
-    return np.int64(v if v < last else last)
+    return np.uint64(v if v < last else last)
 
 
 @njit(cache=True, inline="always")
