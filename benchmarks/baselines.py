@@ -83,7 +83,8 @@ class ReferenceModel:
             "survival": config.survival is not None,
             "withdrawal": ev.withdrawal_per_cycle != 0.0,
             "replacement": ev.replace_non_evaluable,
-            "toxicity stopping rule": config.design.toxicity_stop is not None,
+            "several designs": len(config.design_blocks()) != 1,
+            "toxicity stopping rule": config.design_blocks()[0].toxicity_stop is not None,
             "assessment after cycle > 1": config.response.assess_after_cycles != 1,
             "dose reduction": (
                 tox.on_event != "discontinue"
@@ -91,12 +92,14 @@ class ReferenceModel:
                 and len(config.treatment.drugs[config.tox_drug_index()].reductions) > 0
             ),
             "cycle-1 toxicity factor": tox.cycle1_factor != 1.0,
-            "no stage-1 pause": not config.design.pause_after_stage1,
+            "no stage-1 pause": not config.design_blocks()[0].pause_after_stage1,
         }
         bad = [k for k, v in unsupported.items() if v]
         if bad:
             raise ValueError(f"the baselines implement the reference model only; this config has {', '.join(bad)}")
-        d = config.resolved_design()
+        d = config.resolved_designs()[0].simon
+        if d is None:
+            raise ValueError("the baselines implement Simon two-stage designs only")
         sc = config.scenarios[scenario]
         return cls(
             r1=d.r1, n1=d.n1, r=d.r, n=d.n,
