@@ -5,10 +5,12 @@ in enrollment order; a trial of N patients is the first N of them. Patient i
 of replicate j therefore receives the same draws whatever N is (common random
 numbers), and every candidate size is analysed on the same replicate.
 
-Each replicate's draws come from its own counter-based stream (key,
-replicate), each replicate writes only its own output row, and nothing is
-summed across replicates here, so the output is bit-identical for any
-number of threads.
+Patients are drawn as the trial engine draws them: variable ``v`` of patient
+``i`` of replicate ``j`` is the counter-based draw of (key, j, i, v)
+(:mod:`simtrial.engine._rng`), turned into an arrival gap, a survival time or
+a response by the same transforms (the ziggurat exponential, ``u < p``). Each
+replicate writes only its own output row and nothing is summed across
+replicates here, so the output is bit-identical for any number of threads.
 """
 
 from __future__ import annotations
@@ -16,7 +18,16 @@ from __future__ import annotations
 import numpy as np
 from numba import njit, prange
 
-from simtrial.engine._rng import next_double, seed_stream
+from simtrial.engine._rng import (
+    V_ARRIVAL,
+    V_RESPONSE,
+    V_SURVIVAL,
+    V_WITHDRAW,
+    double_of,
+    draw,
+    exponential_from,
+    replicate_seed,
+)
 
 __all__ = ["binary_replicates", "survival_replicates", "logrank_z"]
 
@@ -69,15 +80,14 @@ def binary_replicates(key, first, n_rep, arm, p_arm, sizes, crit, direction, sid
     n_max = arm.shape[0]
     n_c = sizes.shape[0]
     for jj in prange(n_rep):
-        state = np.empty(2, dtype=np.uint64)
-        seed_stream(state, key, first + jj)
+        seed = replicate_seed(key, first + jj)
         x = np.zeros(2, dtype=np.int64)
         m = np.zeros(2, dtype=np.int64)
         c = 0
         for i in range(n_max):
             a = arm[i]
             m[a] += 1
-            if next_double(state) < p_arm[a]:
+            if double_of(draw(seed, i, V_RESPONSE)) < p_arm[a]:
                 x[a] += 1
             while c < n_c and sizes[c] == i + 1:
                 z = _pooled_z(float(x[0]), float(m[0]), float(x[1]), float(m[1]))
@@ -143,21 +153,17 @@ def logrank_z(time, event, arm, n):
 
 
 @njit(cache=True)
-def _draw_patients(state, arm, hr_arm, scale, shape, rate, poisson, mu, entry, surv, drop):
-    """Draw entry, death and dropout times of every patient, in a fixed order per patient."""
+def _draw_patients(seed, arm, hr_arm, scale, shape, rate, poisson, mu, entry, surv, drop):
+    """Entry, death and dropout times of every patient: the arrival, survival and withdrawal draws of each."""
     t = 0.0
     inv_shape = 1.0 / shape
     for i in range(arm.shape[0]):
-        # Draw order per patient is fixed (arrival gap, death, dropout) so the
-        # double-programming reference can replay it.
-        u_gap = next_double(state)
         if i > 0:
-            t += -np.log1p(-u_gap) / rate if poisson else 1.0 / rate
+            t += exponential_from(draw(seed, i, V_ARRIVAL)) / rate if poisson else 1.0 / rate
         entry[i] = t
-        e = -np.log1p(-next_double(state))
+        e = exponential_from(draw(seed, i, V_SURVIVAL))
         surv[i] = scale * (e / hr_arm[arm[i]]) ** inv_shape
-        u_d = next_double(state)
-        drop[i] = -np.log1p(-u_d) / mu if mu > 0.0 else np.inf
+        drop[i] = exponential_from(draw(seed, i, V_WITHDRAW)) / mu if mu > 0.0 else np.inf
 
 
 @njit(cache=True)
@@ -249,8 +255,7 @@ def survival_replicates(
     n_chunks = (n_rep + _CHUNK - 1) // _CHUNK
     for ch in prange(n_chunks):
         # Scratch arrays are allocated once per chunk of replicates, not per
-        # replicate; each replicate still draws only from its own stream.
-        state = np.empty(2, dtype=np.uint64)
+        # replicate; each replicate's draws depend on the replicate alone.
         entry = np.empty(n_max, dtype=np.float64)
         surv = np.empty(n_max, dtype=np.float64)
         drop = np.empty(n_max, dtype=np.float64)
@@ -259,18 +264,17 @@ def survival_replicates(
         obs = np.empty(n_max, dtype=np.float64)
         ev = np.empty(n_max, dtype=np.int8)
         for jj in range(ch * _CHUNK, min(n_rep, (ch + 1) * _CHUNK)):
-            seed_stream(state, key, first + jj)
-            _survival_one(state, arm, hr_arm, scale, shape, rate, poisson, mu, sizes, mode, target, crit,
+            _survival_one(replicate_seed(key, first + jj), arm, hr_arm, scale, shape, rate, poisson, mu, sizes, mode, target, crit,
                           direction, sided, entry, surv, drop, cal, order, obs, ev,
                           out_reject[jj], out_events[jj], out_time[jj])  # fmt: skip
 
 
 @njit(cache=True)
-def _survival_one(state, arm, hr_arm, scale, shape, rate, poisson, mu, sizes, mode, target, crit, direction, sided,
+def _survival_one(seed, arm, hr_arm, scale, shape, rate, poisson, mu, sizes, mode, target, crit, direction, sided,
                   entry, surv, drop, cal, order, obs, ev, rej_row, ev_row, time_row):  # fmt: skip
-    """One replicate of :func:`survival_replicates` (its stream already seeded in ``state``)."""
+    """One replicate of :func:`survival_replicates` (its draws from the replicate's ``seed``)."""
     n_c = sizes.shape[0]
-    _draw_patients(state, arm, hr_arm, scale, shape, rate, poisson, mu, entry, surv, drop)
+    _draw_patients(seed, arm, hr_arm, scale, shape, rate, poisson, mu, entry, surv, drop)
     if mode == 0:
         _death_order(entry, surv, drop, cal, order)
     for c in range(n_c):

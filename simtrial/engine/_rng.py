@@ -14,10 +14,6 @@ and the survival time are standard exponentials, the others uniforms that
 each scenario turns into outcomes through its own probabilities (a response
 is ``u < p``), so scenarios share patients too.
 
-The older stream API (:func:`seed_stream`, :func:`step`, :func:`next_u64`:
-xoroshiro128+ seeded from (key, replicate)) serves the randomized follow-up
-kernels.
-
 Exponential variates use the ziggurat of Marsaglia and Tsang (2000),
 built with 1024 layers rather than their 256: one output gives the layer
 (its top 10 bits) and a 53-bit uniform (bits 1-53), and about 99.36% of
@@ -27,15 +23,14 @@ tail or a wedge test): for a counter-based variate they are the outputs
 ``mix(x + i * 0x9E3779B97F4A7C15)``, ``i = 1, 2, ...``, of the SplitMix64
 stream seeded with the variate's own first output ``x``, so the variate
 is still a function of its (key, replicate, patient, variable) alone.
-Bit 0 of an output is not used (xoroshiro128+'s lowest bits are its
-weakest, Blackman and Vigna 2021; the same layout serves both generators).
+Bit 0 of an output is not used: the layer and the uniform come from its
+top 63 bits.
 
 References
 ----------
 Marsaglia and Tsang (2000), "The ziggurat method for generating random
 variables", J. Stat. Softw. 5(8). Steele, Lea and Flood (2014), "Fast
-splittable pseudorandom number generators" (splitmix64). Blackman and Vigna (2021), "Scrambled linear
-pseudorandom number generators" (xoroshiro128+, parameters a=24, b=16, c=37).
+splittable pseudorandom number generators" (splitmix64).
 """
 
 from __future__ import annotations
@@ -64,13 +59,6 @@ __all__ = [
     "V_TOX0",
     "MAX_LEVELS",
     "scenario_key",
-    "seed_stream",
-    "next_u64",
-    "next_u53",
-    "next_double",
-    "next_exponential",
-    "exponential_of",
-    "step",
     "u53_of",
     "double_of",
     "unlikely",
@@ -83,11 +71,6 @@ _S30 = np.uint64(30)
 _S27 = np.uint64(27)
 _S31 = np.uint64(31)
 _S11 = np.uint64(11)
-_S16 = np.uint64(16)
-_R24 = np.uint64(24)
-_R24C = np.uint64(40)
-_R37 = np.uint64(37)
-_R37C = np.uint64(27)
 _TWO_M53 = 1.0 / 9007199254740992.0  # 2**-53
 
 # The ziggurat for the standard exponential (Marsaglia and Tsang 2000) with
@@ -223,42 +206,6 @@ def draw(seed, patient, var):
     return _mix(seed + (c + np.uint64(1)) * _GOLDEN)
 
 
-@njit(cache=True)
-def seed_stream(state, key, replicate):
-    """Seed ``state`` (uint64[2]) for replicate ``replicate`` of stream ``key``.
-
-    The two state words are splitmix64 outputs of ``key`` mixed with the
-    replicate counter; splitmix64 is a bijection, so distinct (key,
-    replicate) pairs give distinct, well-mixed states, and the state is never
-    all zero in practice (probability 2**-128).
-    """
-    base = _splitmix64(np.uint64(key) ^ _splitmix64(np.uint64(replicate)))
-    state[0] = _splitmix64(base)
-    state[1] = _splitmix64(base + _GOLDEN)
-
-
-@njit(cache=True, inline="always")
-def step(s0, s1):
-    """One xoroshiro128+ step on a state held in two uint64 values.
-
-    Returns ``(output, s0, s1)``. Kernels that draw many numbers keep the
-    state in these two values (registers) rather than in the ``uint64[2]``
-    array, whose loads and stores would otherwise be serialised behind
-    every other store of the kernel. :func:`next_u64` is the same step on
-    the array.
-    """
-    result = s0 + s1
-    s1 ^= s0
-    return result, ((s0 << _R24) | (s0 >> _R24C)) ^ s1 ^ (s1 << _S16), (s1 << _R37) | (s1 >> _R37C)
-
-
-@njit(cache=True)
-def next_u64(state):
-    """Advance xoroshiro128+ (held in ``state``, uint64[2]) and return the next uint64."""
-    x, state[0], state[1] = step(state[0], state[1])
-    return x
-
-
 @njit(cache=True, inline="always")
 def u53_of(x):
     """The top 53 bits of an output, as int64 (see :func:`next_u53`)."""
@@ -271,60 +218,10 @@ def double_of(x):
     return float(x >> _S11) * _TWO_M53
 
 
-@njit(cache=True)
-def next_u53(state):
-    """The top 53 bits of the next output, as an int64 in [0, 2**53).
-
-    ``next_u53(state) < t`` with an integer threshold ``t = ceil(q 2**53)``
-    is the same event as ``next_double(state) < q`` (see
-    :func:`simtrial.engine.pack.threshold`), without a float conversion.
-    """
-    return u53_of(next_u64(state))
-
-
-@njit(cache=True)
-def next_double(state):
-    """A uniform double in [0, 1) from the top 53 bits of the next output."""
-    return double_of(next_u64(state))
-
-
 @njit(cache=True, inline="always")
 def _layer_uniform(x):
     """The ziggurat's layer (the top bits of output ``x``) and the 53-bit uniform below them."""
     return np.int64(x >> _LAYER_SHIFT), np.int64((x << _UNIFORM_SHIFT) >> _S11)
-
-
-@njit(cache=True)
-def _exponential_slow(x, s0, s1):
-    """The ziggurat's rare paths for output ``x`` (see :func:`exponential_of`)."""
-    while True:
-        idx, u = _layer_uniform(x)
-        z = float(u) * ZIG_WE[idx]
-        if u < ZIG_KE[idx]:
-            return z, s0, s1
-        y, s0, s1 = step(s0, s1)
-        if idx == 0:
-            # Beyond the base strip: the exponential's tail past ZIG_R is
-            # ZIG_R plus an exponential (memorylessness), by inversion.
-            # ``1 - u`` is exact for a 53-bit u and never 0.
-            return ZIG_R - np.log(1.0 - double_of(y)), s0, s1
-        if (ZIG_FE[idx - 1] - ZIG_FE[idx]) * double_of(y) + ZIG_FE[idx] < np.exp(-z):
-            return z, s0, s1
-        x, s0, s1 = step(s0, s1)
-
-
-@njit(cache=True, inline="always")
-def exponential_of(x, s0, s1):
-    """A standard exponential variate from output ``x`` (ziggurat).
-
-    ``x`` is an output already drawn from the stream held in ``(s0, s1)``
-    (see :func:`step`); in about 0.64% of cases more outputs are drawn.
-    Returns ``(variate, s0, s1)``.
-    """
-    idx, u = _layer_uniform(x)
-    if unlikely(u >= ZIG_KE[idx]):
-        return _exponential_slow(x, s0, s1)
-    return float(u) * ZIG_WE[idx], s0, s1
 
 
 @njit(cache=True)
@@ -363,12 +260,3 @@ def exponential_from(x):
         return _exponential_slow_from(x)
     return float(u) * ZIG_WE[idx]
 
-
-@njit(cache=True)
-def next_exponential(state, rate):
-    """An exponential variate with the given rate, drawn from ``state`` (ziggurat)."""
-    x, s0, s1 = step(state[0], state[1])
-    e, s0, s1 = exponential_of(x, s0, s1)
-    state[0] = s0
-    state[1] = s1
-    return e / rate

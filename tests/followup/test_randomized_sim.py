@@ -10,14 +10,18 @@ from __future__ import annotations
 
 import json
 import math
+import sys
 from pathlib import Path
 
 import numpy as np
 import pytest
 from scipy import stats
 
-from simtrial.engine._followup_kernels import logrank_z
-from simtrial.engine._rng import next_double, scenario_key, seed_stream
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "engine"))
+
+from pysim import exponential_of, output, replicate_seed, uniform_of  # noqa: E402
+from simtrial.engine._followup_kernels import logrank_z  # noqa: E402
+from simtrial.engine._rng import scenario_key  # noqa: E402
 from simtrial.engine.followup_sim import FOLLOWUP_STREAM, allocation_sequence, simulate_randomized
 from simtrial.followup import closed as C
 from simtrial.model.followup import RandomizedFollowup
@@ -71,21 +75,19 @@ def _py_survival_replicate(spec, key, rep, sizes):
     sv, an = spec.survival, spec.analysis
     n_max = max(sizes)
     arm = allocation_sequence(n_max, spec.allocation_ratio)
-    state = np.empty(2, dtype=np.uint64)
-    seed_stream(state, key, rep)
+    s = replicate_seed(int(key), rep)
     entry, surv, drop = [], [], []
     t = 0.0
     rate, mu = spec.accrual_rate_per_day, spec.dropout_rate_per_day
+    # The trial engine's patients: arrival (variable 0), survival (2) and withdrawal (3) as exponentials.
     for i in range(n_max):
-        u = next_double(state)
         if i > 0:
-            t += -math.log1p(-u) / rate if spec.accrual == "poisson" else 1.0 / rate
+            t += exponential_of(output(s, i, 0)) / rate if spec.accrual == "poisson" else 1.0 / rate
         entry.append(t)
-        e = -math.log1p(-next_double(state))
+        e = exponential_of(output(s, i, 2))
         hr = sv.hazard_ratio if arm[i] == 1 else 1.0
         surv.append(sv.control_scale_days * (e / hr) ** (1.0 / sv.shape))
-        ud = next_double(state)
-        drop.append(-math.log1p(-ud) / mu if mu > 0 else math.inf)
+        drop.append(exponential_of(output(s, i, 3)) / mu if mu > 0 else math.inf)
     crit = stats.norm.isf(spec.alpha / spec.sided)
     out = []
     for n in sizes:
@@ -136,9 +138,8 @@ def test_binary_replicates_match_pure_python_replay(seed):
     p = (spec.response.control, spec.response.experimental)
     crit = stats.norm.isf(spec.alpha / 2)
     for rep in range(20):
-        state = np.empty(2, dtype=np.uint64)
-        seed_stream(state, key, rep)
-        resp = [next_double(state) < p[arm[i]] for i in range(max(sizes))]
+        s = replicate_seed(int(key), rep)
+        resp = [uniform_of(output(s, i, 1)) < p[arm[i]] for i in range(max(sizes))]
         for c, n in enumerate(sizes):
             x = [sum(r for r, a in zip(resp[:n], arm[:n]) if a == g) for g in (0, 1)]
             m = [int(np.sum(arm[:n] == g)) for g in (0, 1)]
