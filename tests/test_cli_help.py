@@ -9,7 +9,7 @@ from typer.testing import CliRunner
 
 from simtrial.cli import app
 
-COMMANDS = ["design", "oc", "infer", "interim", "run", "warmup", "sweep", "report", "size"]
+COMMANDS = ["design", "oc", "infer", "interim", "run", "compare", "warmup", "sweep", "report", "size"]
 runner = CliRunner()
 
 

@@ -84,8 +84,8 @@ BAD = [
     (["infer", *MT, *SIMON, "--x", "5", "--p0", "0.2"], "not both"),
     (["infer", "--looks", "16,41", "--x", "5", "--p0", "0.2"], "--futility: a table needs --looks and --futility"),
     (["infer", "--r1", "1", "--x", "5", "--p0", "0.2"], "--n1, --r, --n: give the design"),
-    (["infer", *SIMON, "--x", "6", "--p0", "0.1", "--n2-actual", "0"], "n2_actual: x=6 > r1=1 means the trial "
-                                                                      "continued to stage 2"),
+    (["infer", *SIMON, "--x", "6", "--p0", "0.1", "--n2-actual", "0"], "--n2-actual: 0 means no stage-2 patient "
+                                                                      "was evaluated, but x = 6 > r1 = 1"),
     (["infer", *SIMON, "--x", "6", "--p0", "0.1", "--n-stop", "10"], "--n-stop: x=6 means the trial ended with 29"),
     (["infer", *MT, "--x", "9", "--n-stop", "16", "--p0", "0.2", "--n2-actual", "3"], "--n2-actual: only with"),
     (["infer", "--looks", "16,10", "--futility", "3,11", "--x", "5", "--p0", "0.2"], "looks must be strictly"),
