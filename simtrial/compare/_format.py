@@ -11,7 +11,8 @@ __all__ = ["comparison_tables"]
 def _cell(e: Any, digits: int) -> str:
     if e is None or math.isnan(e.value):
         return "-"
-    return f"{e.value:.{digits}f} ± {e.se:.{digits}f}" if e.se > 0 else f"{e.value:.{digits}f}"
+    # The SE with one more digit, so that it never shows as 0.
+    return f"{e.value:.{digits}f} ± {e.se:.{digits + 1}f}" if e.se > 0 else f"{e.value:.{digits}f}"
 
 
 def comparison_tables(cmp: Any) -> list[Any]:

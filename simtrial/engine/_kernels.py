@@ -30,11 +30,11 @@ from simtrial.engine.outcomes import (
     FLOAT_SLOTS,
     LOOK_SLOT,
     NREC,
+    PAIR_SLOTS,
     PROMISING,
-    SLOT,
 )
 
-__all__ = ["Acc", "Out", "run_block", "make_work", "add_rows", "count_patients", "PAIR_SLOTS"]
+__all__ = ["Acc", "Out", "run_block", "make_work", "add_rows", "count_patients"]
 
 #: Per-chunk accumulators (leading axis: the chunk's row in the batch; second: the unit):
 #: ``cat`` int64[B, U, categories, K_max + 1] trials by category and deciding look;
@@ -51,8 +51,6 @@ Acc = namedtuple("Acc", ["cat", "cnt", "fs", "dur", "accr", "rdi", "pair"])
 Out = namedtuple("Out", ["store", "pairs", "recs", "surv_t", "surv_e", "surv_r", "surv_n"])
 
 _PROMISING_CODES = PROMISING
-#: Slots of the paired metrics (promising is formed from the category).
-PAIR_SLOTS = (CATEGORY_SLOT, ENROLLED_SLOT, DURATION_SLOT, SLOT["tox_patients"])
 _N_PAIR = len(PAIR_SLOTS)
 
 

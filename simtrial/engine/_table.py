@@ -9,7 +9,7 @@ from __future__ import annotations
 import math
 from typing import Any
 
-from simtrial.engine.outcomes import METRICS, PAIR_LABELS, PAIR_METRICS, itemise_looks, pet_look_key
+from simtrial.engine.outcomes import METRICS, PAIR_METRICS, itemise_looks, metric, pet_look_key
 
 __all__ = ["run_tables", "run_table", "differences_table", "run_json", "metric_rows"]
 
@@ -121,11 +121,11 @@ def differences_table(result: Any, between: str):
         if w not in withins:
             withins.append(w)
     for w in withins:
-        for metric in PAIR_METRICS:
-            kind = "p" if metric == "promising" else "n"
+        for key in PAIR_METRICS:
+            kind = "p" if key == "p_promising" else "n"
             cells = []
             for a, b in cols:
-                d = next((x for x in rows if (x.a, x.b, x.within, x.metric) == (a, b, w, metric)), None)
+                d = next((x for x in rows if (x.a, x.b, x.within, x.metric) == (a, b, w, key)), None)
                 if d is None:
                     cells.append("")
                     continue
@@ -133,7 +133,7 @@ def differences_table(result: Any, between: str):
                 if d.exact is not None:
                     txt += escape(f" [{_fmt(d.exact, kind)}]")
                 cells.append(txt)
-            table.add_row(w, PAIR_LABELS[metric], *cells)
+            table.add_row(w, metric(key).label, *cells)
     return table
 
 

@@ -29,6 +29,7 @@ __all__ = [
     "METRICS",
     "metric",
     "PAIR_METRICS",
+    "PAIR_SLOTS",
     "is_probability",
     "agreement_se",
 ]
@@ -126,17 +127,6 @@ FLOAT_SLOTS = TIME_SLOTS + AMOUNT_SLOTS
 ENROLLED_SLOT = SLOT["enrolled"]
 DURATION_SLOT = SLOT["duration_days"]
 
-#: Outcomes whose paired differences (between designs on one cohort, and between
-#: neighbouring scenarios) are reported with paired Monte Carlo SEs: name -> slot
-#: (``promising`` is 1 for a promising category).
-PAIR_METRICS = ("promising", "enrolled", "duration_days", "tox_patients")
-PAIR_LABELS = {
-    "promising": "P(declare promising)",
-    "enrolled": "Patients enrolled: mean",
-    "duration_days": "Trial duration, months: mean",
-    "tox_patients": "Patients with grade >= 3 toxicity (mean)",
-}
-
 # ---------------------------------------------------------------------------
 # Metrics: how outcomes are reduced over replicates, and shown.
 # ---------------------------------------------------------------------------
@@ -205,11 +195,19 @@ METRICS: tuple[Metric, ...] = (
     Metric("deaths_on_study", "Deaths on treatment (mean)", "deaths", "mean"),
 )
 _BY_KEY = {m.key: m for m in METRICS}
+#: Metrics whose paired differences (between designs on one cohort, and between neighbouring scenarios) are
+#: reported with paired Monte Carlo SEs; the first must be ``p_promising`` (the kernels form it from the category).
+PAIR_METRICS = ("p_promising", "en_enrolled", "duration_mean_months", "n_tox_patients")
 for _m in METRICS:
     assert _m.outcome in SLOT, _m
 #: The category shares: they partition the trials (each sums to 1 over these).
 CATEGORY_METRICS = ("p_promising_completed", "p_promising_interim", "p_promising_early", "pet", "p_not_promising",
                     "p_stop_tox", "p_stop_accrual")
+
+
+#: The outcome slot each paired metric reduces.
+PAIR_SLOTS = tuple(SLOT[_BY_KEY[k].outcome] for k in PAIR_METRICS)
+assert PAIR_METRICS[0] == "p_promising"
 
 
 def metric(key: str) -> Metric:

@@ -33,6 +33,7 @@ from simtrial.engine.outcomes import (
     SLOT,
     C_FUTILE_INTERIM,
     itemise_looks,
+    metric,
     pet_look_key,
 )
 from simtrial.engine.result import Estimate, PairedDifference, ScenarioResult, SimulationResult
@@ -394,18 +395,16 @@ def _unit_result(sc, design, tot: dict[str, np.ndarray], n: int, exact: dict | N
     )
 
 
-def _pair_moments(tot: dict[str, np.ndarray], u: int, metric: str) -> tuple[float, float]:
-    """Sum and sum of squares over replicates of a paired metric of unit ``u``."""
-    if metric == "promising":
+def _pair_moments(tot: dict[str, np.ndarray], u: int, key: str) -> tuple[float, float]:
+    """Sum and sum of squares over replicates of the outcome behind paired metric ``key`` of unit ``u``."""
+    if key == "p_promising":
         c = float(tot["cat"][u][list(PROMISING)].sum())
         return c, c
-    if metric in _COUNT_INDEX:
-        return _moments(tot["cnt"][u, _COUNT_INDEX[metric]])
-    fs = tot["fs"][u, _FLOAT_INDEX[metric]]
+    name = metric(key).outcome
+    if name in _COUNT_INDEX:
+        return _moments(tot["cnt"][u, _COUNT_INDEX[name]])
+    fs = tot["fs"][u, _FLOAT_INDEX[name]]
     return float(fs[0]), float(fs[1])
-
-
-_PAIR_EXACT = {"promising": "p_promising", "enrolled": "en_enrolled", "tox_patients": "n_tox_patients"}
 
 
 def _differences(config, designs, tot, pairs: np.ndarray, n: int, exacts: dict) -> list[PairedDifference]:
@@ -419,22 +418,21 @@ def _differences(config, designs, tot, pairs: np.ndarray, n: int, exacts: dict) 
             between, x, y, within = "designs", designs[da].name, designs[db].name, names[sa]
         else:
             between, x, y, within = "scenarios", names[sa], names[sb], designs[da].name
-        for j, metric in enumerate(PAIR_METRICS):
-            s1, q1 = _pair_moments(tot, int(a), metric)
-            s2, q2 = _pair_moments(tot, int(b), metric)
+        for j, key in enumerate(PAIR_METRICS):
+            s1, q1 = _pair_moments(tot, int(a), key)
+            s2, q2 = _pair_moments(tot, int(b), key)
             sab = float(tot["pair"][p, j])
             mean = (s1 - s2) / n
             # var(Y_a - Y_b) from the sums of squares and of products (unbiased).
             var_d = max((q1 + q2 - 2.0 * sab) / n - mean * mean, 0.0) * n / max(n - 1, 1)
             var_a = max(q1 / n - (s1 / n) ** 2, 0.0) * n / max(n - 1, 1)
             var_b = max(q2 / n - (s2 / n) ** 2, 0.0) * n / max(n - 1, 1)
-            scale = 1.0 / DAYS_PER_MONTH if metric == "duration_days" else 1.0
-            key = _PAIR_EXACT.get(metric)
+            scale = 1.0 / DAYS_PER_MONTH if metric(key).months else 1.0
             ea, eb = exacts.get(int(a)), exacts.get(int(b))
             exact = None
-            if key and ea and eb and key in ea and key in eb:
+            if ea and eb and key in ea and key in eb:
                 exact = ea[key] - eb[key]
-            out.append(PairedDifference(between, x, y, within, metric, mean * scale, math.sqrt(var_d / n) * scale,
+            out.append(PairedDifference(between, x, y, within, key, mean * scale, math.sqrt(var_d / n) * scale,
                                         math.sqrt((var_a + var_b) / n) * scale, exact))
     return out
 

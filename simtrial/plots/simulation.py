@@ -71,7 +71,7 @@ def plot_duration(
     max_bins: int = 40,
     **kwargs: Any,
 ) -> Any:
-    """Distribution of trial duration (first enrolment to final analysis).
+    """Distribution of trial duration (from the opening of accrual to the final decision).
 
     Draws, per scenario, the proportion of simulated trials per month of
     duration as a step histogram (a density in 1/month), with the median as
@@ -167,7 +167,7 @@ def plot_accrual(
             ax.axhline(level, color="0.4", linestyle=":", linewidth=1.0)
             ax.annotate(text, xy=(0.01, level), xycoords=("axes fraction", "data"),
                         xytext=(0, 2), textcoords="offset points", va="bottom", fontsize=9, color="0.3")
-    ax.set_xlabel("Time since first enrolment (months)")
+    ax.set_xlabel("Time since the opening of accrual (months)")
     ax.set_ylabel("Mean patients enrolled (patients)")
     ax.set_title("Cumulative accrual (mean over simulated trials)")
     ax.set_ylim(bottom=0)

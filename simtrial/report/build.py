@@ -180,7 +180,7 @@ def build_report(result: Any, *, search: Any = None) -> Document:
     blocks.append(
         Table("conduct", f"Table {next(tab_no)}. Trial conduct by scenario: estimate (Monte Carlo standard error).",
               conduct_table(result),
-              "Duration from the first enrolment to the final analysis; grade \u2265 3 tox. = mean number of patients "
+              "Duration from the opening of accrual to the final decision; grade \u2265 3 tox. = mean number of patients "
               "with a grade \u2265 3 toxicity per trial; RDI = relative dose intensity (delivered / planned dose) of "
               "treated patients; SE of a percentile from its asymptotic variance.")
     )

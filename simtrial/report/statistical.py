@@ -388,7 +388,7 @@ def _comparison_text(result: Any) -> str | None:
         if s is None:
             continue
         for diff in result.differences:
-            if diff.between == "designs" and diff.within == s.name and diff.metric == "enrolled":
+            if diff.between == "designs" and diff.within == s.name and diff.metric == "en_enrolled":
                 text.append(f"Under {label} design {diff.a} enrols {diff.value:+.2f} patients on average relative to "
                             f"{diff.b} (paired SE {diff.se:.3f}; {diff.se_independent:.3f} for independent runs).")
     return " ".join(text)
@@ -508,7 +508,7 @@ def statistical_considerations(result: Any, search: Any = None) -> list[Paragrap
             bit += f" and {enrolled.value:.1f} patients are enrolled on average"
         dur.append(bit)
     if dur:
-        text += " At this accrual, " + "; ".join(dur) + ", counting from the first enrolment to the final decision."
+        text += " At this accrual, " + "; ".join(dur) + ", counting from the opening of accrual to the final decision."
     if text.strip():
         out.append(Paragraph(text.strip(), "Accrual and expected duration"))
 

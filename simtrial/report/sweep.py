@@ -554,7 +554,7 @@ def sweep_considerations(sw: FinishedSweep, designs: dict[str, str] | None = Non
             + [_extremes(sw, DURATION, alt, 1, "the mean duration (months)")] if s
         )
         out.append(Paragraph(
-            f"Trial duration is counted from the first enrolment to the final analysis; figures are for scenario "
+            f"Trial duration is counted from the opening of accrual to the final decision; figures are for scenario "
             f"{alt}. {text}",
             "Expected duration"))
     out.append(Paragraph(
@@ -724,6 +724,6 @@ def build_sweep_report(sw: FinishedSweep) -> Document:
         "cells", f"Table {next(tab_no)}. Key operating characteristics per cell and scenario: estimate "
         "(Monte Carlo standard error).", sweep_metrics_table(sw, designs),
         "PET = probability of stopping after stage 1; E(N enrolled) = expected number of patients enrolled; "
-        "duration from the first enrolment to the final analysis (1 month = 365.25/12 days); exact values where "
+        "duration from the opening of accrual to the final decision (1 month = 365.25/12 days); exact values where "
         "the model reduces to the binomial design, \u2013 otherwise. All metrics of every cell are in sweep.csv."))
     return Document(title=title, blocks=tuple(blocks))

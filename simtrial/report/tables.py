@@ -183,17 +183,17 @@ def differences_frame(result: Any, between: str) -> Any:
     """Paired differences between designs or neighbouring scenarios: ``difference (paired SE; independent SE)``."""
     import pandas as pd
 
-    from simtrial.engine.outcomes import PAIR_LABELS
+    from simtrial.engine.outcomes import metric
 
     rows = []
     for d in result.differences:
         if d.between != between:
             continue
-        digits = 3 if d.metric == "promising" else 2
+        digits = 3 if d.metric == "p_promising" else 2
         rows.append({
             "Within": d.within,
             "Difference": f"{d.a} \u2212 {d.b}",
-            "Metric": PAIR_LABELS[d.metric],
+            "Metric": metric(d.metric).label,
             "Estimate (paired SE; independent SE)":
                 f"{d.value:.{digits}f} ({d.se:.{digits + 1}f}; {d.se_independent:.{digits + 1}f})",
         })

@@ -63,7 +63,7 @@ def test_paired_difference_between_designs_agrees_with_exact(two_designs, seed):
     res = simulate(two_designs, n_sim=n, seed=seed, threads=2, replicates=True)
     # Simon (1989), Table 1, p0 = 0.1, p1 = 0.3, alpha 0.05, beta 0.2: optimal 1/10, 5/29, minimax 1/15, 5/25.
     exact = SimonDesign(1, 10, 5, 29).en(0.1) - SimonDesign(1, 15, 5, 25).en(0.1)
-    d = res.difference("enrolled", "optimal", "minimax", "p0")
+    d = res.difference("en_enrolled", "optimal", "minimax", "p0")
     assert d.exact == pytest.approx(exact, abs=1e-10)
     assert abs(d.value - exact) <= 4 * d.se
     # Pairing helps: the paired SE is well below the SE of two independent runs.
@@ -83,7 +83,7 @@ def test_independent_runs_give_the_larger_se(two_designs, seed):
     b = simulate(two_designs, n_sim=n, seed=seed + 1, threads=2)
     ea, eb = a.scenario("p0", "optimal").metrics["en_enrolled"], b.scenario("p0", "minimax").metrics["en_enrolled"]
     independent = math.sqrt(ea.se**2 + eb.se**2)
-    paired = a.difference("enrolled", "optimal", "minimax", "p0")
+    paired = a.difference("en_enrolled", "optimal", "minimax", "p0")
     assert paired.se_independent == pytest.approx(independent, rel=0.05)
     assert paired.se < independent
 
@@ -91,7 +91,7 @@ def test_independent_runs_give_the_larger_se(two_designs, seed):
 def test_neighbouring_scenarios_are_paired(seed):
     raw = _binomial(scenarios=[{"name": "a", "p_response": 0.30}, {"name": "b", "p_response": 0.32}])
     res = simulate(parse_config(raw), n_sim=20_000, seed=seed, threads=2, replicates=True)
-    d = res.difference("promising", "a", "b", res.design.name)
+    d = res.difference("p_promising", "a", "b", res.design.name)
     reps = res.replicates
     ya = reps[reps.scenario == "a"]["promising"].to_numpy(dtype=float)
     yb = reps[reps.scenario == "b"]["promising"].to_numpy(dtype=float)

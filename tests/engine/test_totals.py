@@ -11,7 +11,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from simtrial.engine._kernels import PAIR_SLOTS
+from simtrial.engine.outcomes import PAIR_SLOTS
 from simtrial.engine._rng import run_key
 from simtrial.engine.outcomes import CATEGORY_SLOT, COUNT_SLOTS, ENROLLED_SLOT, FLOAT_SLOTS, LOOK_SLOT, PROMISING
 from simtrial.engine.simulate import CHUNK_SIZE, _pairs, _run
