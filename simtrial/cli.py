@@ -73,7 +73,7 @@ def _group_class() -> type:
 app = _App(
     name="simtrial",
     cls=_group_class(),
-    help="Design, simulate and justify Simon two-stage phase 2 oncology trials.",
+    help="Design, simulate and justify phase 2 oncology trials: Simon and the designs weighed against it.",
     no_args_is_help=True,
     add_completion=False,
     pretty_exceptions_enable=False,
@@ -99,7 +99,7 @@ def _main(
                      help="Print simtrial's version (and a hash of its source) and exit."),
     ] = False,
 ) -> None:
-    """Design, simulate and justify Simon two-stage phase 2 oncology trials."""
+    """Design, simulate and justify phase 2 oncology trials: Simon and the designs weighed against it."""
 
 
 def emit_json(obj: Any) -> None:

@@ -9,8 +9,10 @@ or bin (the ``*_SLOTS`` tuples), and the metrics of the run table, of
 units and formats). Plots and reports take labels from here too.
 
 Adding a metric: declare the outcome here (name, kind, label, unit) with
-the metrics that reduce it, and set its slot in the driver
-(``rec[SLOT["name"]] = value``). Nothing else changes.
+the metrics that reduce it, and set its slot in the driver (a module
+constant ``_NAME = SLOT["name"]`` beside the others, which numba reads as a
+compile-time integer, and ``rec[_NAME] = value`` where the record is
+written). Nothing else changes.
 """
 
 from __future__ import annotations

@@ -431,10 +431,12 @@ def _at_hypotheses(sw: FinishedSweep, scenario: str) -> str:
         if rows.empty:
             continue
         lo, hi = rows.loc[rows["value"].idxmin()], rows.loc[rows["value"].idxmax()]
-        val = _fmt(lo["value"], lo["se"], 3).replace(" (", " (SE ")
+        # One more digit when the ends of the range would otherwise print alike.
+        digits = 3 if f"{lo['value']:.3f}" != f"{hi['value']:.3f}" else 4
+        val = _fmt(lo["value"], lo["se"], digits).replace(" (", " (SE ")
         if len(rows) > 1:
-            val = (f"between {val} and {_fmt(hi['value'], hi['se'], 3).replace(' (', ' (SE ')} across the other "
-                   "axes")
+            val = (f"between {val} and {_fmt(hi['value'], hi['se'], digits).replace(' (', ' (SE ')} across the "
+                   "other axes")
         bit = f"at {key} = {float(p):g} {what} is {val}"
         # Flag a target missed by more than Monte Carlo error (non-evaluable patients, toxicity, ...).
         if key == "p1" and design.get("beta") is not None and hi["value"] + _Z * hi["se"] < 1 - design["beta"]:

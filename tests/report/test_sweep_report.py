@@ -193,7 +193,8 @@ def test_statistical_text_follows_the_table(finished, doc):
     from simtrial.engine.outcomes import is_probability
 
     is_p = ex["metric"].map(is_probability)
-    se = np.where(is_p, np.maximum(ex["se"], np.sqrt(ex["exact"] * (1 - ex["exact"]) / 300)), ex["se"])
+    binom_se = np.sqrt((ex["exact"] * (1 - ex["exact"])).where(is_p, 0.0) / 300)
+    se = np.where(is_p, np.maximum(ex["se"], binom_se), ex["se"])
     z = np.abs(ex["value"] - ex["exact"]) / np.where(se > 0, se, np.nan)
     assert (np.nan_to_num(z) <= 4).all()
     assert f"All {len(ex)} simulated quantities that have an exact binomial counterpart" in paras["Monte Carlo error"]
