@@ -6,6 +6,7 @@
   agrees with the exact difference within 4 paired SE, and its paired SE is smaller than the SE of
   the difference of two independent runs.
 * The paired SE the run reports is the one computed from the paired replicates.
+* A scenario's records do not depend on which other scenarios run beside it, or in what order.
 """
 
 from __future__ import annotations
@@ -101,3 +102,25 @@ def test_neighbouring_scenarios_are_paired(seed):
     assert d.se < 0.5 * d.se_independent
     exact = SimonDesign(3, 13, 12, 43).p_reject(0.30) - SimonDesign(3, 13, 12, 43).p_reject(0.32)
     assert abs(d.value - exact) <= 4 * d.se
+
+
+def _len_dex_raw():
+    with open("configs/len_dex.yaml") as fh:
+        return yaml.safe_load(fh)
+
+
+@pytest.mark.parametrize("order", [[1], [2, 1], [0, 2, 1]])
+def test_copied_patients_are_the_patients_a_scenario_forms_alone(order, seed):
+    """A scenario's records do not depend on which other scenarios run beside it (copied or formed afresh)."""
+    raw = _len_dex_raw()
+    runs = {}
+    for sel in ([0, 1, 2], order):
+        r = copy.deepcopy(raw)
+        r["scenarios"] = [raw["scenarios"][i] for i in sel]
+        reps = simulate(parse_config(r), n_sim=3000, seed=seed, threads=1, replicates=True).replicates
+        runs[tuple(sel)] = reps
+    together, alone = runs[(0, 1, 2)], runs[tuple(order)]
+    for name in alone.scenario.unique():
+        a = alone[alone.scenario == name].drop(columns="scenario").reset_index(drop=True)
+        b = together[together.scenario == name].drop(columns="scenario").reset_index(drop=True)
+        assert a.equals(b)
