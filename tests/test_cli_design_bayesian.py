@@ -51,8 +51,9 @@ def test_predictive_json_and_table() -> None:
     want = predictive_design(0.2, 0.4, 0.05, 0.2, nmax=40)
     assert [d["kind"] for d in out["designs"]] == [d.kind for d in want.designs]
     d = out["designs"][0]
-    for key in CONTRACT + ("theta_t", "theta_l", "prior"):
+    for key in CONTRACT + ("theta_t", "theta_l", "theta_u", "prior"):
         assert key in d
+    assert d["theta_u"] is None  # no efficacy stopping asked for: the key is there, null
     assert d["kind"] == "minimax" and d["alpha"] <= 0.05 and d["power"] >= 0.8
     res = run(*args)
     assert res.exit_code == 0, res.output

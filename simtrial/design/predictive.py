@@ -354,7 +354,8 @@ def predictive_design(
     Returns
     -------
     FamilyResult
-        Designs with the JSON keys ``theta_t, theta_l, prior`` (and ``theta_u``).
+        Designs with the JSON keys ``theta_t, theta_l, theta_u, prior`` (``theta_u`` null without efficacy
+        stopping).
 
     References
     ----------
@@ -409,10 +410,8 @@ def predictive_design(
         i_t, i_l = g.points[j]
         t_val, l_val = float(tt[i_t]), float(tl[i_l])
         table = _make_table(lk, g.fut[j], None if g.eff is None else g.eff[j], t_val, l_val, tu)
-        extra: dict[str, Any] = {"theta_t": t_val, "theta_l": l_val}
-        if tu is not None:
-            extra["theta_u"] = tu
-        extra["prior"] = list(pr)
+        # theta_u is null without efficacy stopping: every design carries the same keys.
+        extra: dict[str, Any] = {"theta_t": t_val, "theta_l": l_val, "theta_u": tu, "prior": list(pr)}
         oc = table.oc([p0, p1])
         found.append(FamilyDesign("predictive", "", table, float(oc.en[0]), float(oc.en[1]), float(oc.pet[0]),
                                   float(oc.p_reject[0]), float(oc.p_reject[1]), extra))
