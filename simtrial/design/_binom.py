@@ -25,6 +25,10 @@ from numpy.lib.stride_tricks import as_strided
 #: band (1e-11) within which the search re-checks a batched value term by term.
 TAIL_EPS = 1e-14
 
+#: Entries of the windows :meth:`BinomTable.reject_many` gathers at once (two float64 arrays of this
+#: size, 256 KiB each: well inside a core's L2 cache).
+_GATHER_BLOCK = 65536
+
 #: ``-log`` of the mass a table's band may leave out on each side of a row.
 _BAND_LOG = math.log(1e20)
 
@@ -319,11 +323,20 @@ class BinomTable:
         band = w + 2 * w * n1  # start of row n1's band (after the buffer's padding)
         pos1 = pad + band + np.minimum(np.maximum(x0 - lo1, -w), w)
         pos2 = pad + w + 2 * w * n2 + np.minimum(np.maximum(w - 1 - (r - x0 - lo2), -w), w)
-        a = pmf_win[pos1]
-        cutd = np.flatnonzero(~comp & (cut < d_hi))
-        if cutd.size:
-            a[cutd] = np.where(np.arange(width)[None, :] <= (last - first)[cutd, None], a[cutd], 0.0)
-        dot = np.einsum("ij,ij->i", a, sf_win[pos2])
+        masked = ~comp & (cut < d_hi)
+        span = last - first
+        cols = np.arange(width)
+        dot = np.empty(n1.size)
+        # Windows are gathered a block of pairs at a time, small enough to stay in cache: gathering a
+        # large batch at once writes and reads back arrays larger than the cache.
+        step = max(1, _GATHER_BLOCK // width)
+        for b0 in range(0, n1.size, step):
+            blk = slice(b0, b0 + step)
+            a = pmf_win[pos1[blk]]
+            cutd = np.flatnonzero(masked[blk])
+            if cutd.size:
+                a[cutd] = np.where(cols[None, :] <= span[blk][cutd, None], a[cutd], 0.0)
+            dot[blk] = np.einsum("ij,ij->i", a, sf_win[pos2[blk]])
         return base + np.where(comp, -dot, dot)
 
 

@@ -793,21 +793,19 @@ def _admissible(cands: list[SearchedDesign], minimax: SearchedDesign, optimal: S
     e = np.array([c.en0 for c in pool])
     slope = n - e  # f_i(q) = e_i + q * slope_i
     found: list[tuple[SearchedDesign, float, float]] = []
+    idx = np.arange(len(pool))
     for i, c in enumerate(pool):
-        lo, hi = 0.0, 1.0
-        for j in range(len(pool)):
-            if j == i:
-                continue
-            ds = slope[i] - slope[j]
-            de = e[j] - e[i]
-            if ds > 0:  # i's line is steeper: i can win only for small q
-                hi = min(hi, de / ds)
-            elif ds < 0:
-                lo = max(lo, de / ds)
-            elif e[i] > e[j] or (e[i] == e[j] and j < i):
-                lo, hi = 1.0, 0.0
-            if lo > hi:
-                break
+        other = idx != i
+        ds = slope[i] - slope[other]
+        de = e[other] - e[i]
+        steeper, flatter = ds > 0, ds < 0
+        # i's line is steeper than j's: i can win only for q below their crossing; flatter: above it.
+        hi = min(1.0, float(np.min(de[steeper] / ds[steeper], initial=np.inf)))
+        lo = max(0.0, float(np.max(de[flatter] / ds[flatter], initial=-np.inf)))
+        # A parallel line below i's (or equal and listed first) beats i everywhere.
+        par = ~(steeper | flatter)
+        if np.any((e[i] > e[other][par]) | ((e[i] == e[other][par]) & (idx[other][par] < i))):
+            lo, hi = 1.0, 0.0
         # A design that wins at a single q only (three collinear points) is
         # not listed; a lone candidate wins on all of [0, 1].
         if hi > lo:
