@@ -27,7 +27,7 @@ TAIL_EPS = 1e-14
 
 #: Entries of the windows :meth:`BinomTable.reject_many` gathers at once (two float64 arrays of this
 #: size, 256 KiB each: well inside a core's L2 cache).
-_GATHER_BLOCK = 65536
+_GATHER_BLOCK = 32768
 
 #: ``-log`` of the mass a table's band may leave out on each side of a row.
 _BAND_LOG = math.log(1e20)

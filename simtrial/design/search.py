@@ -804,7 +804,7 @@ def _admissible(cands: list[SearchedDesign], minimax: SearchedDesign, optimal: S
         lo = max(0.0, float(np.max(de[flatter] / ds[flatter], initial=-np.inf)))
         # A parallel line below i's (or equal and listed first) beats i everywhere.
         par = ~(steeper | flatter)
-        if np.any((e[i] > e[other][par]) | ((e[i] == e[other][par]) & (idx[other][par] < i))):
+        if np.any((de[par] < 0) | ((de[par] == 0) & (idx[other][par] < i))):
             lo, hi = 1.0, 0.0
         # A design that wins at a single q only (three collinear points) is
         # not listed; a lone candidate wins on all of [0, 1].
