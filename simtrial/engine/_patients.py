@@ -47,6 +47,7 @@ __all__ = [
     "Cohort",
     "make_cohort",
     "ensure",
+    "respond",
     "course",
     "first_event_cdf",
     "first_event_table",
@@ -77,8 +78,8 @@ S_CYCLE_LEN, S_HOLD, S_FULL_PER_DAY, S_OS_SCALE_NR, S_OS_SCALE_R, S_OS_INV_SHAPE
 NSF = 7
 # Scenario integer parameters: Model.si[s, ...]
 (S_MAX_C, S_ASSESS, S_WINDOW, S_N_ADM, S_DISCONTINUE, S_MAX_EVENTS, S_N_LEVELS, S_HAS_SURV, S_WD_MODE,
- S_ONE_LEVEL, S_RESP_THR, S_REPLACE) = range(12)
-NSI = 12
+ S_ONE_LEVEL, S_RESP_THR, S_REPLACE, S_SHARES_PREV) = range(13)
+NSI = 13
 
 # Per-patient values (Cohort.pf columns): offsets in days from enrolment, and amounts.
 P_GAP, P_KNOWN, P_WKNOWN, P_DEATH, P_RDI, P_DOSE = range(6)
@@ -367,6 +368,23 @@ def _course_walk(seed, k, s, model, responder, tox_at, death, withdraw, stop_c):
     flags = (evaluable * F_EVAL | (evaluable & responder) * F_RESP | (n_events > 0) * F_TOX | wtox * F_WTOX
              | (evaluable & (first_tox_c <= assess_c)) * F_JTOX | died * F_DIED | responder * F_RESPONDER)
     return flags, known, wknown, death, rdi, delivered
+
+
+@njit(cache=True, inline="always")
+def respond(seed, s, model, cohort, n):
+    """Decide again, for scenario ``s``, the response of patients ``0 .. n - 1`` formed for the scenario before it.
+
+    Only for a scenario that differs from the one before it in the response
+    rate alone and whose courses do not depend on the response
+    (``S_SHARES_PREV``): every other value of the patients is then the same,
+    so the cohort is kept and only the response bits change.
+    """
+    thr = model.si[s, S_RESP_THR]
+    flags = cohort.flags
+    for k in range(n):
+        responder = u53_of(draw(seed, k, V_RESPONSE)) < thr
+        f = flags[k] & ~(F_RESP | F_RESPONDER)
+        flags[k] = f | ((f & F_EVAL) != 0 and responder) * F_RESP | responder * F_RESPONDER
 
 
 @njit(cache=True, inline="always")

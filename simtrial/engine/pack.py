@@ -40,6 +40,7 @@ from simtrial.engine._patients import (
     S_OS_SCALE_R,
     S_REPLACE,
     S_RESP_THR,
+    S_SHARES_PREV,
     S_WD_MODE,
     S_WINDOW,
     first_event_cdf,
@@ -116,6 +117,22 @@ def _ladder(config: Any) -> np.ndarray:
     if len(ladder) > MAX_LEVELS:
         raise ValueError(f"at most {MAX_LEVELS} dose levels are simulated, got {len(ladder)}")
     return ladder
+
+
+def _same_course(s: int, sf, si, tox_thr, tox_mode, wd_thr) -> bool:
+    """Are scenario ``s``'s patients those of scenario ``s - 1`` but for the response?
+
+    True when the two differ in the response rate alone and a patient's course
+    does not depend on the response (no survival, or the same survival for
+    responders): the kernels then keep the patients formed for ``s - 1`` and
+    only decide their response again.
+    """
+    a, b = s - 1, s
+    ints = [j for j in range(NSI) if j not in (S_RESP_THR, S_SHARES_PREV)]
+    same = (np.array_equal(sf[a], sf[b]) and np.array_equal(si[a, ints], si[b, ints])
+            and np.array_equal(tox_thr[a], tox_thr[b]) and np.array_equal(tox_mode[a], tox_mode[b])
+            and np.array_equal(wd_thr[a], wd_thr[b]))
+    return same and (si[b, S_HAS_SURV] == 0 or sf[b, S_OS_SCALE_R] == sf[b, S_OS_SCALE_NR])
 
 
 def pack_model(config: Any, n_patients: int) -> Model:
@@ -196,6 +213,9 @@ def pack_model(config: Any, n_patients: int) -> Model:
             never = pf <= 0.0 and p <= 0.0
             tox_mode[s, lev] = 1 if certain else (BIG_CYCLES if never else MODE_DRAW)
         wd_thr[s, 0] = first_event_table(first_event_cdf(pw, pw, max_c))
+
+    for s in range(1, n_s):
+        si[s, S_SHARES_PREV] = 1 if _same_course(s, sf, si, tox_thr, tox_mode, wd_thr) else 0
 
     enr = config.enrollment
     ends, vals, t = [], [], 0.0

@@ -6,7 +6,8 @@
   agrees with the exact difference within 4 paired SE, and its paired SE is smaller than the SE of
   the difference of two independent runs.
 * The paired SE the run reports is the one computed from the paired replicates.
-* A scenario's records do not depend on which other scenarios run beside it, or in what order.
+* A scenario's records do not depend on which other scenarios run beside it, or in what order,
+  also where consecutive scenarios share their patients' courses.
 """
 
 from __future__ import annotations
@@ -19,6 +20,8 @@ import yaml
 
 from simtrial.design import SimonDesign
 from simtrial.engine import simulate
+from simtrial.engine._patients import S_SHARES_PREV
+from simtrial.engine.pack import pack_model
 from simtrial.model import parse_config
 
 P_GRID = [0.05, 0.1, 0.15, 0.2, 0.25, 0.3, 0.35, 0.4, 0.5]
@@ -106,16 +109,31 @@ def test_neighbouring_scenarios_are_paired(seed):
     assert abs(d.value - exact) <= 4 * d.se
 
 
-def test_scenario_records_do_not_depend_on_the_other_scenarios(seed):
+# len_dex: survival depends on the response, so every scenario forms its own patients. The reference
+# model with a third scenario between its two: the scenarios differ in the response rate alone, so
+# each keeps the patients formed for the one before it and decides their response again.
+SCENARIO_SETS = {
+    "len_dex": ("configs/len_dex.yaml", None),
+    "reference": ("benchmarks/reference.yaml", [{"name": "null", "p_response": 0.10, "p_tox": 0.15},
+                                                {"name": "mid", "p_response": 0.20, "p_tox": 0.15},
+                                                {"name": "alternative", "p_response": 0.30, "p_tox": 0.15}]),
+}
+
+
+@pytest.mark.parametrize("which", sorted(SCENARIO_SETS))
+def test_scenario_records_do_not_depend_on_the_other_scenarios(seed, which):
     """A scenario's records are the same whichever scenarios run beside it, in whatever order."""
-    raw = _raw("configs/len_dex.yaml")
+    path, scenarios = SCENARIO_SETS[which]
+    scenarios = scenarios or _raw(path)["scenarios"]
 
     def records(order):
-        reps = simulate(parse_config(_raw("configs/len_dex.yaml", scenarios=[raw["scenarios"][i] for i in order])),
-                        n_sim=3000, seed=seed, threads=1, replicates=True).replicates
+        cfg = parse_config(_raw(path, scenarios=[scenarios[i] for i in order]))
+        reps = simulate(cfg, n_sim=3000, seed=seed, threads=1, replicates=True).replicates
         return {name: g.drop(columns="scenario").reset_index(drop=True) for name, g in reps.groupby("scenario")}
 
     together = records([0, 1, 2])
+    sharing = pack_model(parse_config(_raw(path, scenarios=scenarios)), 60).si[:, S_SHARES_PREV].tolist()
+    assert sharing == ([0, 1, 1] if which == "reference" else [0, 0, 0])
     for order in ([1], [2, 1], [0, 2, 1]):
         for name, alone in records(order).items():
             assert alone.equals(together[name]), (order, name)
