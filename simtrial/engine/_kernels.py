@@ -20,7 +20,18 @@ import numpy as np
 from numba import njit
 
 from simtrial.engine._driver import R_INV_BIN_WIDTH, R_N_RDI_BINS, R_N_SURV_REPS, R_N_TIME_BINS, _time_bin, drive
-from simtrial.engine._patients import F_EVAL, F_RESP, F_RESPONDER, NPF, P_DEATH, S_SHARES_PREV, Cohort, ensure, respond
+from simtrial.engine._patients import (
+    F_EVAL,
+    F_RESP,
+    F_RESPONDER,
+    NPF,
+    P_DEATH,
+    S_SHARES_PREV,
+    SHARE_NONE,
+    Cohort,
+    ensure,
+    respond,
+)
 from simtrial.engine._rng import replicate_seed
 from simtrial.engine.outcomes import (
     CATEGORY_SLOT,
@@ -139,7 +150,7 @@ def run_block(key, lo, hi, ci, model, des, acc, out, work):
         seed = replicate_seed(key, rep)
         gen = 0  # patients formed in the cohort buffer
         for s in range(n_s):
-            if model.si[s, S_SHARES_PREV] == 1:
+            if model.si[s, S_SHARES_PREV] != SHARE_NONE:
                 # The previous scenario's patients, with this scenario's responses (see respond).
                 respond(seed, s, model, cohort, gen)
             else:

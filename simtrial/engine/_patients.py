@@ -370,21 +370,57 @@ def _course_walk(seed, k, s, model, responder, tox_at, death, withdraw, stop_c):
     return flags, known, wknown, death, rdi, delivered
 
 
+#: ``S_SHARES_PREV`` values: the scenario forms its own patients; it keeps the previous scenario's and
+#: decides their response again (courses do not depend on the response); it also forms again the
+#: courses of the patients whose response changes (survival depends on the response).
+SHARE_NONE, SHARE_RESPONSE, SHARE_REFORM = 0, 1, 2
+
+
+@njit(cache=True, _nrt=False)
+def _reform(seed, k, s, model, cohort):
+    """Form patient ``k``'s course again for scenario ``s`` (their arrival gap is kept).
+
+    A call of its own rather than inlined: few patients need it, and one
+    inlined course (in :func:`ensure`) is enough code in the kernel.
+    """
+    _store(cohort, k, course(seed, k, s, model, patient_consts(model, s)))
+
+
+@njit(cache=True, inline="always")
+def _store(cohort, k, formed):
+    """Write a :func:`course` result into row ``k`` of the cohort (all but the arrival gap)."""
+    flags, known, wknown, death, rdi, dose = formed
+    pf = cohort.pf
+    pf[k, P_KNOWN] = known
+    pf[k, P_WKNOWN] = wknown
+    pf[k, P_DEATH] = death
+    pf[k, P_RDI] = rdi
+    pf[k, P_DOSE] = dose
+    cohort.flags[k] = flags
+
+
 @njit(cache=True, inline="always")
 def respond(seed, s, model, cohort, n):
-    """Decide again, for scenario ``s``, the response of patients ``0 .. n - 1`` formed for the scenario before it.
+    """Turn patients ``0 .. n - 1``, formed for the scenario before ``s``, into scenario ``s``'s.
 
     Only for a scenario that differs from the one before it in the response
-    rate alone and whose courses do not depend on the response
-    (``S_SHARES_PREV``): every other value of the patients is then the same,
-    so the cohort is kept and only the response bits change.
+    rate alone (``S_SHARES_PREV``): each patient's response is decided again
+    (the same draw against this scenario's rate). Every other value is the
+    same, except, when survival depends on the response
+    (:data:`SHARE_REFORM`), for the patients whose response changes, whose
+    course is formed again: with coupled scenarios, about ``|p - p'|`` of them.
     """
     thr = model.si[s, S_RESP_THR]
+    reform = model.si[s, S_SHARES_PREV] == SHARE_REFORM
     flags = cohort.flags
     for k in range(n):
         responder = u53_of(draw(seed, k, V_RESPONSE)) < thr
-        f = flags[k] & ~(F_RESP | F_RESPONDER)
-        flags[k] = f | ((f & F_EVAL) != 0 and responder) * F_RESP | responder * F_RESPONDER
+        f = flags[k]
+        if reform and responder != ((f & F_RESPONDER) != 0):
+            _reform(seed, k, s, model, cohort)
+        else:
+            f &= ~(F_RESP | F_RESPONDER)
+            flags[k] = f | ((f & F_EVAL) != 0 and responder) * F_RESP | responder * F_RESPONDER
 
 
 @njit(cache=True, inline="always")
@@ -394,14 +430,8 @@ def ensure(seed, s, model, cohort, gen, n):
     if n <= gen:
         return gen
     c = patient_consts(model, s)
-    pf = cohort.pf
     for k in range(gen, n):
-        flags, known, wknown, death, rdi, dose = course(seed, k, s, model, c)
-        pf[k, P_GAP] = exponential_from(draw(seed, k, V_ARRIVAL))
-        pf[k, P_KNOWN] = known
-        pf[k, P_WKNOWN] = wknown
-        pf[k, P_DEATH] = death
-        pf[k, P_RDI] = rdi
-        pf[k, P_DOSE] = dose
-        cohort.flags[k] = flags
+        formed = course(seed, k, s, model, c)
+        cohort.pf[k, P_GAP] = exponential_from(draw(seed, k, V_ARRIVAL))
+        _store(cohort, k, formed)
     return n

@@ -43,6 +43,9 @@ from simtrial.engine._patients import (
     S_SHARES_PREV,
     S_WD_MODE,
     S_WINDOW,
+    SHARE_NONE,
+    SHARE_REFORM,
+    SHARE_RESPONSE,
     first_event_cdf,
     first_event_table,
     threshold,
@@ -119,20 +122,23 @@ def _ladder(config: Any) -> np.ndarray:
     return ladder
 
 
-def _same_course(s: int, sf, si, tox_thr, tox_mode, wd_thr) -> bool:
-    """Are scenario ``s``'s patients those of scenario ``s - 1`` but for the response?
+def _sharing(s: int, sf, si, tox_thr, tox_mode, wd_thr) -> int:
+    """How scenario ``s`` may reuse the patients formed for scenario ``s - 1`` (``SHARE_*``).
 
-    True when the two differ in the response rate alone and a patient's course
-    does not depend on the response (no survival, or the same survival for
-    responders): the kernels then keep the patients formed for ``s - 1`` and
-    only decide their response again.
+    Only when the two differ in the response rate alone: then every patient's
+    draws and course are the same but for the response (:func:`respond`), and,
+    when survival depends on the response, the course of the patients whose
+    response changes.
     """
     a, b = s - 1, s
     ints = [j for j in range(NSI) if j not in (S_RESP_THR, S_SHARES_PREV)]
     same = (np.array_equal(sf[a], sf[b]) and np.array_equal(si[a, ints], si[b, ints])
             and np.array_equal(tox_thr[a], tox_thr[b]) and np.array_equal(tox_mode[a], tox_mode[b])
             and np.array_equal(wd_thr[a], wd_thr[b]))
-    return same and (si[b, S_HAS_SURV] == 0 or sf[b, S_OS_SCALE_R] == sf[b, S_OS_SCALE_NR])
+    if not same:
+        return SHARE_NONE
+    by_response = si[b, S_HAS_SURV] == 1 and sf[b, S_OS_SCALE_R] != sf[b, S_OS_SCALE_NR]
+    return SHARE_REFORM if by_response else SHARE_RESPONSE
 
 
 def pack_model(config: Any, n_patients: int) -> Model:
@@ -215,7 +221,7 @@ def pack_model(config: Any, n_patients: int) -> Model:
         wd_thr[s, 0] = first_event_table(first_event_cdf(pw, pw, max_c))
 
     for s in range(1, n_s):
-        si[s, S_SHARES_PREV] = 1 if _same_course(s, sf, si, tox_thr, tox_mode, wd_thr) else 0
+        si[s, S_SHARES_PREV] = _sharing(s, sf, si, tox_thr, tox_mode, wd_thr)
 
     enr = config.enrollment
     ends, vals, t = [], [], 0.0

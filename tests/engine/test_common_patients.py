@@ -20,7 +20,7 @@ import yaml
 
 from simtrial.design import SimonDesign
 from simtrial.engine import simulate
-from simtrial.engine._patients import S_SHARES_PREV
+from simtrial.engine._patients import S_SHARES_PREV, SHARE_NONE, SHARE_REFORM, SHARE_RESPONSE
 from simtrial.engine.pack import pack_model
 from simtrial.model import parse_config
 
@@ -109,9 +109,10 @@ def test_neighbouring_scenarios_are_paired(seed):
     assert abs(d.value - exact) <= 4 * d.se
 
 
-# len_dex: survival depends on the response, so every scenario forms its own patients. The reference
-# model with a third scenario between its two: the scenarios differ in the response rate alone, so
-# each keeps the patients formed for the one before it and decides their response again.
+# Scenarios that differ in the response rate alone keep the patients formed for the one before them
+# and decide their response again; in len_dex survival depends on the response, so the courses of
+# the patients whose response changes are formed again (SHARE_REFORM); in the reference model (with
+# a third scenario between its two) nothing else changes (SHARE_RESPONSE).
 SCENARIO_SETS = {
     "len_dex": ("configs/len_dex.yaml", None),
     "reference": ("benchmarks/reference.yaml", [{"name": "null", "p_response": 0.10, "p_tox": 0.15},
@@ -133,7 +134,8 @@ def test_scenario_records_do_not_depend_on_the_other_scenarios(seed, which):
 
     together = records([0, 1, 2])
     sharing = pack_model(parse_config(_raw(path, scenarios=scenarios)), 60).si[:, S_SHARES_PREV].tolist()
-    assert sharing == ([0, 1, 1] if which == "reference" else [0, 0, 0])
+    mode = SHARE_RESPONSE if which == "reference" else SHARE_REFORM
+    assert sharing == [SHARE_NONE, mode, mode]
     for order in ([1], [2, 1], [0, 2, 1]):
         for name, alone in records(order).items():
             assert alone.equals(together[name]), (order, name)
