@@ -791,18 +791,23 @@ class _Searcher:
             out.append((int(best_r1[b]), int(best_n1[b]), int(best_r[b]), float(best_en[b])))
         return out
 
-    def describe(self, r1: int, n1: int, r: int, n: int) -> SearchedDesign:
-        """A candidate with its properties from the tables (agree with scipy to ~1e-14)."""
+    def describe(self, found: list[tuple[int, int, int, int]]) -> list[SearchedDesign]:
+        """The candidates ``(r1, n1, r, n)`` with their properties from the tables (agree with scipy to ~1e-14).
+
+        The error probabilities are :meth:`BinomTable.reject`'s, computed for
+        all candidates at once (:meth:`BinomTable.reject_each`).
+        """
+        r1, n1, r, n = (np.array(col, dtype=np.int64) for col in zip(*found))
         n2 = n - n1
-        pet0 = float(self.t0.cdf_at(n1, r1))
-        return SearchedDesign(
-            design=SimonDesign(r1, n1, r, n),
-            kind="candidate",
-            en0=n1 + (1.0 - pet0) * n2,
-            pet0=pet0,
-            alpha=self.t0.reject(n1, r1, n2, r),
-            power=self.t1.reject(n1, r1, n2, r),
-        )
+        pet0 = self.t0.cdf_at(n1, r1)
+        en0 = n1 + (1.0 - pet0) * n2
+        alpha = self.t0.reject_each(n1, r1, n2, r)
+        power = self.t1.reject_each(n1, r1, n2, r)
+        return [
+            SearchedDesign(design=SimonDesign(*f), kind="candidate", en0=float(e), pet0=float(q), alpha=float(a),
+                           power=float(b))
+            for f, e, q, a, b in zip(found, en0, pet0, alpha, power)
+        ]
 
     def block_lower_bound(self, n: int) -> float:
         """Lower bound on E(N|p0) at total ``n`` from the current bounds on r1 (no new error probability)."""
@@ -996,7 +1001,8 @@ def simon_search(
     # much (or nmax) at once; the tables grow further if needed.
     s.reserve(max(int(1.4 * n) + 64, nmax_req or 0))
 
-    cands: list[SearchedDesign] = []
+    found: list[tuple[int, int, int, int]] = []  # the best (r1, n1, r, n) of each feasible n
+    found_en: list[float] = []
     opt: tuple[int, int, int, int, float] | None = None
     proven = False
     np_upto = 0  # the Neyman-Pearson bounds on r1 hold up to this total
@@ -1006,21 +1012,22 @@ def simon_search(
         if not pending:
             # Several totals per batch (fewer numpy calls), never across a
             # block of Neyman-Pearson bounds; results past the proof are dropped.
-            if cands and n > np_upto:
+            if found and n > np_upto:
                 # Once designs exist, bound r1 block by block; the last best
                 # E(N|p0) with room to grow says which stage-1 sizes are worth bounding.
                 np_upto = min(n + s.NP_BLOCK - 1, limit)
-                recent = [c.en0 for c in cands[-s.NP_BLOCK :]]
+                recent = found_en[-s.NP_BLOCK :]
                 s.np_update(n, np_upto, max(recent) + (max(recent) - min(recent)) + 5.0)
-            width = 1 if not cands else s.BATCH
-            last = min(n + width - 1, limit, np_upto if cands else n)
+            width = 1 if not found else s.BATCH
+            last = min(n + width - 1, limit, np_upto if found else n)
             s.ensure(last)
             ns = np.arange(n, last + 1)
             pending = list(zip(ns.tolist(), s.best_for_many(ns)))
         _, best = pending.pop(0)
         if best is not None:
             r1, b_n1, r, en0 = best
-            cands.append(s.describe(r1, b_n1, r, n))
+            found.append((r1, b_n1, r, n))
+            found_en.append(en0)
             if opt is None or en0 < opt[4]:
                 opt = (r1, b_n1, r, n, en0)
         if opt is not None and (nmax_req is None or n >= nmax_req):
@@ -1050,6 +1057,7 @@ def simon_search(
             "bound the search with n_bounds to get the best design within a limit"
         )
 
+    cands = s.describe(found)
     optimal = next(d for d in cands if d.design.n == opt[3])
     minimax = cands[0]
     hull = _admissible(cands, minimax, optimal)

@@ -89,6 +89,16 @@ def test_reject_many_matches_term_by_term(p, seed) -> None:
     assert t.reject_many(n1[:0], r1[:0], n2[:0], r[:0]).shape == (0,)
 
 
+@pytest.mark.parametrize("p", [0.03, 0.5, 0.9])
+def test_reject_each_equals_reject_bit_for_bit(p, seed) -> None:
+    t = BinomTable(p, 500)
+    rng = np.random.default_rng(seed)
+    n1, r1, n2, r = _random_quadruples(rng, 500, 3000)
+    want = np.array([t.reject(*map(int, q)) for q in zip(n1, r1, n2, r, strict=True)])
+    assert np.array_equal(t.reject_each(n1, r1, n2, r), want)
+    assert t.reject_each(n1[:0], r1[:0], n2[:0], r[:0]).shape == (0,)
+
+
 def test_tail_ranges_bound_the_neglected_mass() -> None:
     t = BinomTable(0.3, 400)
     m = np.arange(t.size + 1)
