@@ -29,6 +29,13 @@ TAIL_EPS = 1e-14
 #: size, 256 KiB each: well inside a core's L2 cache).
 _GATHER_BLOCK = 32768
 
+#: Bytes of each temporary array while rows are computed (:meth:`BinomTable.ensure`): under glibc's
+#: threshold for serving an allocation by a fresh mapping (128 KiB), so each chunk of rows reuses the
+#: memory of the last instead of faulting in new pages. For (0.45, 0.5, 0.01, 0.05) in a fresh
+#: process: 6,300-6,800 page faults instead of 21,300-21,800 with chunks of 128 rows, and the search
+#: 0.540 s instead of 0.583 s (medians of 10 alternating runs).
+_FILL_BYTES = 1 << 16
+
 #: ``-log`` of the mass a table's band may leave out on each side of a row.
 _BAND_LOG = math.log(1e20)
 
@@ -153,9 +160,10 @@ class BinomTable:
             self._allocate(max(size, 2 * self.capacity, 64))
         # In chunks of rows of similar band width (bands widen with m), each
         # computed with its own width: the columns beyond it keep the values
-        # allocated for them (pmf 0, cdf 1, sf 0).
-        for start in range(self.size + 1, size + 1, 128):
-            self._fill(np.arange(start, min(start + 128, size + 1)))
+        # allocated for them (pmf 0, cdf 1, sf 0). Chunks are sized by _FILL_BYTES.
+        step = max(8, _FILL_BYTES // (8 * self.width))
+        for start in range(self.size + 1, size + 1, step):
+            self._fill(np.arange(start, min(start + step, size + 1)))
         self.size = size
 
     def _fill(self, m: np.ndarray) -> None:
