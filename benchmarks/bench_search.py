@@ -11,7 +11,7 @@ Prints
   it raised: a search that raises is reported as FAILED, never as "under 1 s";
 * the hardest corner of the realistic range (p1 - p0 = 0.05, alpha = 0.01,
   beta = 0.05) over a grid of p0, in process;
-* the same problems through the command line (a fresh ``python -m
+* every problem of that corner through the command line (a fresh ``python -m
   simtrial.cli design`` process each, start-up included), beside the command
   line's floor (a trivial problem);
 * the Mander & Thompson and Chen searches and a curtailed table, with the
@@ -164,12 +164,22 @@ def main() -> None:
           f"{args.cli_runs}):")
     floor, code = cli_time(["--p0", "0.1", "--p1", "0.3"], args.cli_runs)
     print(f"  floor: design --p0 0.1 --p1 0.3: {floor:.3f} s (exit {code})")
-    corner = [(0.45, 0.5), (0.475, 0.525), (0.3, 0.35)] if not args.quick else [(0.3, 0.35)]
-    for p0, p1 in corner + [(0.05, 0.1), (0.85, 0.9)]:
+    # Every problem of the corner's grid, and the midpoint between its two slowest neighbours.
+    cli_problems = [(p0, round(p0 + 0.05, 3)) for p0 in grid if p0 + 0.05 < 1]
+    if not args.quick:
+        cli_problems.append((0.475, 0.525))
+    missed = 0
+    slowest: list[tuple[float, float]] = []
+    for p0, p1 in cli_problems:
         t, code = cli_time(["--p0", str(p0), "--p1", str(p1), "--alpha", "0.01", "--beta", "0.05"], args.cli_runs)
         verdict = ("< 1 s" if t < 1 else "NOT < 1 s") if code == 0 else f"FAILED (exit {code})"
+        missed += verdict != "< 1 s"
+        slowest.append((t, p0))
         print(f"  design --p0 {p0} --p1 {p1} --alpha 0.01 --beta 0.05: {t:.3f} s ({(t - floor):.3f} s above the "
               f"floor) {verdict}")
+    slowest.sort(reverse=True)
+    print(f"  {len(cli_problems)} problems through the command line, slowest "
+          + ", ".join(f"p0={p0:g} {t:.3f} s" for t, p0 in slowest[:3]) + f"; not under 1 s: {missed}")
 
     print("Mander & Thompson (2010) and Chen (1997) searches, in process:")
     multi = [
