@@ -8,7 +8,9 @@ time it chooses.
 
 Patients are generated in enrolment order into a *cohort* buffer shared by
 every design simulated on the replicate (:func:`ensure`): a design that
-enrols ``N`` patients enrols patients ``0 .. N - 1``.
+enrols ``N`` patients enrols patients ``0 .. N - 1``. A scenario that differs
+from the one before it in the response rate alone keeps that scenario's
+patients and decides their response again (:func:`respond`).
 
 The course (:func:`course`): the patient responds if ``u_resp <
 p_response``; at each dose level the cycle of the first grade >= 3
