@@ -526,18 +526,22 @@ class _Searcher:
     def _np_find(self, n: int, n1: np.ndarray, lo: np.ndarray, guess: np.ndarray) -> np.ndarray:
         """Largest r1 in ``[lo, r1max(n1)]`` passing :meth:`_np_ok` at ``n``, given ``lo`` passes (or is -1).
 
-        Gallops from ``guess`` (up while passing, down while failing, doubling
-        the step), then bisects: a good guess settles it in two or three tests.
+        Tests ``guess`` and the r1 after it, then gallops (up while passing,
+        down while failing, doubling the step) and bisects: a good guess
+        settles it in one call.
         Passing is monotone in r1 (a larger r1 only restricts the tests).
         """
         lo = lo.astype(np.int64).copy()
         hi = self.r1max[n1] + 1  # never passes: the power is at most P_p1(X1 > r1)
         act = np.flatnonzero(lo + 1 < hi)
         if act.size:
+            # The guess and the next r1 in one call: the answer is usually one of them.
             g = np.minimum(np.maximum(guess[act], lo[act] + 1), hi[act] - 1)
-            ok = self._np_ok(n, n1[act], g)
-            lo[act[ok]] = g[ok]
+            both = self._np_ok(n, np.tile(n1[act], 2), np.concatenate([g, g + 1]))
+            ok, ok_next = both[: g.size], both[g.size :] & (g + 1 < hi[act])
+            lo[act[ok]] = np.where(ok_next, g + 1, g)[ok]
             hi[act[~ok]] = g[~ok]
+            hi[act[ok & ~ok_next]] = g[ok & ~ok_next] + 1
             up = np.zeros(lo.size, dtype=bool)
             up[act[ok]] = True
             step = np.ones(lo.size, dtype=np.int64)
