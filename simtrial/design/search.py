@@ -356,10 +356,6 @@ class _Searcher:
             v[i] = t.reject(int(n1[i]), int(r1[i]), int(n2[i]), int(r[i]))
         return v
 
-    def _decide(self, t: BinomTable, n1, r1, n2, r, threshold: float) -> np.ndarray:
-        """``reject <= threshold`` for every pair (batched, near ties summed term by term)."""
-        return self._reject_near(t, n1, r1, n2, r, threshold) <= threshold
-
     def _power_ok(self, n1, r1, n2, r) -> np.ndarray:
         """``P(promising | p1) >= 1 - beta`` for every pair (batched, near ties term by term)."""
         return self._reject_near(self.t1, n1, r1, n2, r, self.power_target) >= self.power_target
