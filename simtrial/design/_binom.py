@@ -226,8 +226,11 @@ class BinomTable:
         """``P(Bin(m, p) > k)`` (1 for ``k < 0``)."""
         return np.where(np.asarray(k) <= self.lo[m], 1.0, self.sf_b[m, self._col(m, k)])
 
-    def sf_first_at_most(self, m: np.ndarray, threshold: float) -> np.ndarray:
-        """Smallest ``k`` with ``P(Bin(m, p) > k) <= threshold`` (``threshold < 1``), for rows ``m``."""
+    def sf_first_at_most(self, m: np.ndarray, threshold: float | np.ndarray) -> np.ndarray:
+        """Smallest ``k`` with ``P(Bin(m, p) > k) <= threshold`` (``threshold < 1``), for rows ``m``.
+
+        ``threshold`` is one number, or one per row as a column (shape ``(len(m), 1)``).
+        """
         # Above the band sf <= 1e-20; in it, sf falls with k.
         return self.lo[m] + 1 + (self.sf_b[m, 1:] > threshold).sum(axis=1)
 
@@ -240,27 +243,22 @@ class BinomTable:
     def reject(self, n1: int, r1: int, n2: int, r: int) -> float:
         """``P(X1 > r1 and X1 + X2 > r)`` for ``X1 ~ Bin(n1, p)``, ``X2 ~ Bin(n2, p)``, ``r >= r1``.
 
-        Every term of the band, summed left to right (increasing ``x1``): the
-        reference that :meth:`reject_many` is checked against, and the
-        numbers the search reports. Stage-1 counts above ``r`` are promising
-        whatever stage 2 gives; counts in ``(r1, r]`` need more than
-        ``r - x1`` stage-2 responses.
+        One pair of :meth:`reject_each`: every term of the band, summed left
+        to right; the reference that :meth:`reject_many` is checked against.
         """
-        base = float(self.sf_at(n1, r))
-        x1 = np.arange(max(r1 + 1, int(self.k_lo[n1])), min(r, int(self.k_hi[n1])) + 1)
-        if x1.size == 0:
-            return base
-        terms = self.pmf_at(n1, x1) * self.sf_at(n2, r - x1)
-        # A cumulative sum adds strictly in order, so the value does not
-        # depend on how a BLAS library would split a dot product.
-        return base + float(np.cumsum(terms)[-1])
+        return float(self.reject_each(*(np.array([v], dtype=np.int64) for v in (n1, r1, n2, r)))[0])
 
     def reject_each(self, n1: np.ndarray, r1: np.ndarray, n2: np.ndarray, r: np.ndarray) -> np.ndarray:
-        """:meth:`reject` for many ``(n1, r1, n2, r)`` (1-D integer arrays), equal to it bit for bit.
+        """:meth:`reject` for many ``(n1, r1, n2, r)`` (1-D integer arrays), every term summed in order.
 
-        The same terms, summed in the same order: each row's cumulative sum
-        is read at its own last term (the zeros padding shorter rows come
-        after it).
+        Every term of the band, summed left to right (increasing ``x1``): the
+        numbers the search reports, and its exact decisions near ties.
+        Stage-1 counts above ``r`` are promising whatever stage 2 gives;
+        counts in ``(r1, r]`` need more than ``r - x1`` stage-2 responses. A
+        cumulative sum adds strictly in order, so a value does not depend on
+        how a BLAS library would split a dot product, nor on the other pairs:
+        each row's sum is read at its own last term (the zeros padding
+        shorter rows come after it).
         """
         base = self.sf_at(n1, r)
         first = np.maximum(r1 + 1, self.k_lo[n1])

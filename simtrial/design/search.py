@@ -352,8 +352,8 @@ class _Searcher:
         """
         v = t.reject_many(n1, r1, n2, r)
         near = np.flatnonzero(np.abs(v - threshold) <= self.TIE_BAND)
-        for i in near:
-            v[i] = t.reject(int(n1[i]), int(r1[i]), int(n2[i]), int(r[i]))
+        if near.size:
+            v[near] = t.reject_each(n1[near], r1[near], n2[near], r[near])
         return v
 
     def _power_ok(self, n1, r1, n2, r) -> np.ndarray:

@@ -90,13 +90,22 @@ def test_reject_many_matches_term_by_term(p, seed) -> None:
 
 
 @pytest.mark.parametrize("p", [0.03, 0.5, 0.9])
-def test_reject_each_equals_reject_bit_for_bit(p, seed) -> None:
+def test_reject_each_sums_every_term_in_order(p, seed) -> None:
+    # The definition, pair by pair: the band's terms b(x1; n1) P(X2 > r - x1) for r1 < x1 <= r,
+    # added left to right onto P(X1 > r); reject_each must give it to the last bit.
     t = BinomTable(p, 500)
     rng = np.random.default_rng(seed)
     n1, r1, n2, r = _random_quadruples(rng, 500, 3000)
-    want = np.array([t.reject(*map(int, q)) for q in zip(n1, r1, n2, r, strict=True)])
-    assert np.array_equal(t.reject_each(n1, r1, n2, r), want)
+    want = []
+    for a, b, c, d in zip(n1.tolist(), r1.tolist(), n2.tolist(), r.tolist(), strict=True):
+        x1 = np.arange(max(b + 1, int(t.k_lo[a])), min(d, int(t.k_hi[a])) + 1)
+        total = float(t.sf_at(a, d))
+        if x1.size:
+            total += float(np.cumsum(t.pmf_at(a, x1) * t.sf_at(c, d - x1))[-1])
+        want.append(total)
+    assert np.array_equal(t.reject_each(n1, r1, n2, r), np.array(want))
     assert t.reject_each(n1[:0], r1[:0], n2[:0], r[:0]).shape == (0,)
+    assert t.reject(int(n1[0]), int(r1[0]), int(n2[0]), int(r[0])) == want[0]
 
 
 def test_tail_ranges_bound_the_neglected_mass() -> None:
