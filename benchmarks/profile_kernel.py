@@ -31,7 +31,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from _common import LEN_DEX_CONFIG, REFERENCE_CONFIG, print_machine, print_table  # noqa: E402
 
-from simtrial.engine._patients import S_SHARES_PREV, SHARE_NONE, ensure, respond  # noqa: E402
+from simtrial.engine._patients import ensure, start_scenario  # noqa: E402
 from simtrial.engine._rng import draw, replicate_seed  # noqa: E402
 
 
@@ -47,13 +47,8 @@ def _generate(key, n_rep, per_rep, model, cohort):
         seed = replicate_seed(key, rep)
         gen = 0
         for s in range(per_rep.shape[0]):
-            # As the kernel does: a scenario sharing the previous one's patients decides their
-            # response again (and forms again those whose course changes), then forms the rest.
-            if model.si[s, S_SHARES_PREV] != SHARE_NONE:
-                respond(seed, s, model, cohort, gen)
-            else:
-                gen = 0
-            gen = ensure(seed, s, model, cohort, gen, per_rep[s])
+            # As the kernel does: a scenario may take over the previous one's patients.
+            gen = ensure(seed, s, model, cohort, start_scenario(seed, s, model, cohort, gen), per_rep[s])
             total += gen
     return total
 

@@ -26,11 +26,9 @@ from simtrial.engine._patients import (
     F_RESPONDER,
     NPF,
     P_DEATH,
-    S_SHARES_PREV,
-    SHARE_NONE,
     Cohort,
     ensure,
-    respond,
+    start_scenario,
 )
 from simtrial.engine._rng import replicate_seed
 from simtrial.engine.outcomes import (
@@ -150,11 +148,7 @@ def run_block(key, lo, hi, ci, model, des, acc, out, work):
         seed = replicate_seed(key, rep)
         gen = 0  # patients formed in the cohort buffer
         for s in range(n_s):
-            if model.si[s, S_SHARES_PREV] != SHARE_NONE:
-                # The previous scenario's patients, with this scenario's responses (see respond).
-                respond(seed, s, model, cohort, gen)
-            else:
-                gen = 0
+            gen = start_scenario(seed, s, model, cohort, gen)
             for d in range(n_d):
                 u = s * n_d + d
                 gen = drive(seed, s, d, model, des, cohort, gen, (times, pend, rec), acc, (ci, u))

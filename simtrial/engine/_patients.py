@@ -10,7 +10,7 @@ Patients are generated in enrolment order into a *cohort* buffer shared by
 every design simulated on the replicate (:func:`ensure`): a design that
 enrols ``N`` patients enrols patients ``0 .. N - 1``. A scenario that differs
 from the one before it in the response rate alone keeps that scenario's
-patients and decides their response again (:func:`respond`).
+patients and decides their response again (:func:`start_scenario`).
 
 The course (:func:`course`): the patient responds if ``u_resp <
 p_response``; at each dose level the cycle of the first grade >= 3
@@ -50,6 +50,7 @@ __all__ = [
     "make_cohort",
     "ensure",
     "respond",
+    "start_scenario",
     "course",
     "first_event_cdf",
     "first_event_table",
@@ -423,6 +424,20 @@ def respond(seed, s, model, cohort, n):
         else:
             f &= ~(F_RESP | F_RESPONDER)
             flags[k] = f | ((f & F_EVAL) != 0 and responder) * F_RESP | responder * F_RESPONDER
+
+
+@njit(cache=True, inline="always")
+def start_scenario(seed, s, model, cohort, gen):
+    """Begin scenario ``s`` on the cohort buffer holding ``gen`` patients of the scenario before it.
+
+    Returns how many patients the buffer holds for ``s``: all ``gen``,
+    turned into this scenario's (:func:`respond`), when ``s`` shares the
+    previous scenario's patients; none otherwise.
+    """
+    if model.si[s, S_SHARES_PREV] == SHARE_NONE:
+        return 0
+    respond(seed, s, model, cohort, gen)
+    return gen
 
 
 @njit(cache=True, inline="always")
