@@ -45,6 +45,13 @@ Why this is fast and exact (no sample size is skipped on a guess):
   segments where ``r1np`` at the segment's end bounds ``r1`` (see
   ``_Searcher.proven_beyond``). Until the proof holds the search goes on,
   raising a too-small ``nmax`` rather than truncating silently.
+* Only the minimax, admissible and optimal designs asked for
+  (``candidates="frontier"``, as ``simtrial design`` asks): a total whose
+  designs all have ``E(N | p0)`` above the best of the smaller totals can be
+  none of them (it is beaten by a design with fewer patients and no larger
+  ``E(N | p0)``, so it is not on the convex hull), and its threshold is
+  never raised past that incumbent: the total is settled by the proof that
+  nothing below it is feasible, without finding its own best design.
 * No design with total ``n`` can beat the most powerful (randomised)
   level-``alpha`` test on ``n`` observations (Neyman-Pearson), which gives
   the smallest ``n`` worth searching (found by bisection: that power does not
@@ -663,7 +670,7 @@ class _Searcher:
         """Design (r1, n1, r, en0) with the smallest E(N|p0) for total n (ties: smaller n1), or None."""
         return self.best_for_many(np.array([n]))[0]
 
-    def best_for_many(self, ns: np.ndarray) -> list[tuple[int, int, int, float] | None]:
+    def best_for_many(self, ns: np.ndarray, cap: float = math.inf) -> list[tuple[int, int, int, float] | None]:
         """:meth:`best_for_n` for several totals at once: the same result for each, in one set of batches.
 
         For each n, every pair (n1, r1) with E(N|p0) at most a threshold
@@ -678,6 +685,9 @@ class _Searcher:
         recent gaps between it and the best design, so one batch usually
         settles n. The totals share the numpy calls, which is what batching
         them buys; each total's pairs, thresholds and decisions are its own.
+
+        With a finite ``cap``, a total whose designs all have ``E(N|p0) >
+        cap`` gives None: thresholds are never raised past ``cap``.
         """
         ns = np.asarray(ns, dtype=np.int64)
         count = ns.size
@@ -700,7 +710,7 @@ class _Searcher:
         min_lb = np.full(count, math.inf)
         np.minimum.at(min_lb, bi, cur_en)
         gap = max(self.recent_gaps[-3:]) + 5.0 if self.recent_gaps else math.inf
-        limit = min_lb + gap
+        limit = np.minimum(min_lb + gap, cap)
         step = np.maximum(limit - min_lb, 1.0)
         depth = np.arange(self.DEPTH)
         best_en = np.full(count, math.inf)
@@ -715,14 +725,19 @@ class _Searcher:
             still[bi[is_open]] = True
             # Totals with nothing below their threshold and nothing feasible yet: raise it.
             raise_ = ~busy & still & (best_n1 < 0)
+            # Totals already at the cap: nothing of theirs is worth more.
+            capped = raise_ & (limit >= cap)
+            if capped.any():
+                is_open &= ~capped[bi]
+                raise_ &= ~capped
             if raise_.any():
                 low = np.full(count, math.inf)
                 open_idx = np.flatnonzero(is_open)
                 np.minimum.at(low, bi[open_idx], cur_en[open_idx])
-                limit[raise_] = np.maximum(limit[raise_], low[raise_]) + step[raise_]
+                limit[raise_] = np.minimum(np.maximum(limit[raise_], low[raise_]) + step[raise_], cap)
                 step[raise_] *= 2.0
             if act.size == 0:
-                if not raise_.any():
+                if not (raise_.any() or capped.any()):
                     break
                 continue
             a_b, a_n1, a_n2 = bi[act], n1s[act], n2s[act]
@@ -906,6 +921,7 @@ def simon_search(
     n_bounds: tuple[int | None, int | None] | None = None,
     n1: int | None = None,
     n1_bounds: tuple[int | None, int | None] | None = None,
+    candidates: str = "all",
 ) -> SimonSearchResult:
     """Find the optimal, minimax and admissible Simon two-stage designs.
 
@@ -936,6 +952,15 @@ def simon_search(
         Fix the stage-1 sample size.
     n1_bounds : (int or None, int or None), optional
         Only designs with ``low <= n1 <= high``.
+    candidates : {"all", "frontier"}, optional
+        Which totals' best designs the result's ``candidates`` holds:
+        ``"all"`` (default) every feasible ``n`` searched; ``"frontier"``
+        only those whose best ``E(N | p0)`` is below that of every smaller
+        ``n``. The optimal, minimax and admissible designs are the same
+        either way (a design beaten by one with a smaller ``n`` is never on
+        the convex hull), and ``"frontier"`` is faster: a total that cannot
+        beat the best smaller one is settled as soon as that is proved,
+        without finding its own best design.
 
     Returns
     -------
@@ -969,6 +994,9 @@ def simon_search(
     alpha = check_open_prob("alpha", alpha)
     beta = check_open_prob("beta", beta)
     nmax_req = None if nmax is None else check_int("nmax", nmax, minimum=2)
+    if candidates not in ("all", "frontier"):
+        raise DesignError(f"candidates must be 'all' or 'frontier', got {candidates!r}")
+    frontier = candidates == "frontier"
     if n1 is not None:
         n1 = check_int("n1", n1, minimum=1)
         if n1_bounds is not None:
@@ -1022,7 +1050,8 @@ def simon_search(
             last = min(n + width - 1, limit, np_upto if found else n)
             s.ensure(last)
             ns = np.arange(n, last + 1)
-            pending = list(zip(ns.tolist(), s.best_for_many(ns)))
+            cap = opt[4] if (opt is not None and frontier) else math.inf
+            pending = list(zip(ns.tolist(), s.best_for_many(ns, cap)))
         _, best = pending.pop(0)
         if best is not None:
             r1, b_n1, r, en0 = best
@@ -1057,6 +1086,14 @@ def simon_search(
             "bound the search with n_bounds to get the best design within a limit"
         )
 
+    if frontier:
+        # Totals computed in the same batch as a better, smaller one are not on the frontier either.
+        kept, best_en = [], math.inf
+        for f, e in zip(found, found_en):
+            if e < best_en:
+                kept.append(f)
+                best_en = e
+        found = kept
     cands = s.describe(found)
     optimal = next(d for d in cands if d.design.n == opt[3])
     minimax = cands[0]

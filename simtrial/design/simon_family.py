@@ -27,6 +27,7 @@ def simon_family(
         n_bounds=None if min_n is None and max_n is None else (min_n, max_n),
         n1=n1,
         n1_bounds=None if min_n1 is None and max_n1 is None else (min_n1, max_n1),
+        candidates="frontier",  # the family reports the designs only
     )
     designs = []
     for d in res.designs():

@@ -153,7 +153,7 @@ def size_single_arm(
     from simtrial.design import simon_search
 
     kwargs = {} if spec.nmax is None else {"nmax": spec.nmax}
-    simon = simon_search(spec.p0, spec.p1, spec.alpha, spec.beta, **kwargs)
+    simon = simon_search(spec.p0, spec.p1, spec.alpha, spec.beta, candidates="frontier", **kwargs)
     chosen = (simon.optimal if spec.kind == "optimal" else simon.minimax).design
     nmax_ss = max(200, 2 * chosen.n)
     single = C.single_stage_search(spec.p0, spec.p1, spec.alpha, spec.beta, nmax=nmax_ss)

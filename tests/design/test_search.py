@@ -72,6 +72,51 @@ def test_candidates_equal_brute_force(problem) -> None:
     assert res.minimax.design.n == min(brute)
 
 
+FRONTIER_CASES = [
+    (p, {}) for p in PROBLEMS + [(0.2, 0.35, 0.05, 0.05), (0.4, 0.5, 0.05, 0.1), (0.3, 0.35, 0.05, 0.2)]
+] + [
+    ((0.1, 0.3, 0.05, 0.2), {"nmax": 60}),
+    ((0.1, 0.3, 0.05, 0.2), {"n1": 12, "nmax": 40}),
+    ((0.1, 0.3, 0.05, 0.2), {"n1_bounds": (13, 16), "n_bounds": (None, 27)}),
+    ((0.2, 0.4, 0.1, 0.1), {"n_bounds": (40, None)}),
+]
+
+
+@pytest.mark.parametrize(("problem", "kwargs"), FRONTIER_CASES)
+def test_frontier_search_gives_the_same_designs(problem, kwargs) -> None:
+    full = simon_search(*problem, **kwargs)
+    front = simon_search(*problem, candidates="frontier", **kwargs)
+    assert front.designs() == full.designs()
+    assert front.admissible == full.admissible
+    assert (front.n_searched, front.nmax_raised, front.proven) == (full.n_searched, full.nmax_raised, full.proven)
+    # The frontier: the totals whose best E(N|p0) is below that of every smaller total, from the full list.
+    expected, best = [], np.inf
+    for c in full.candidates:
+        if c.en0 < best:
+            expected.append(c)
+            best = c.en0
+    assert front.candidates == tuple(expected)
+
+
+def test_frontier_search_settles_dominated_totals_early(monkeypatch) -> None:
+    # A total that cannot beat a smaller one is given up once its threshold reaches the incumbent,
+    # so the frontier search sums fewer error probabilities (counted, not timed).
+    from simtrial.design._binom import BinomTable
+
+    pairs = []
+    reject_many = BinomTable.reject_many
+
+    def counted(self, n1, r1, n2, r):
+        pairs[-1] += n1.size
+        return reject_many(self, n1, r1, n2, r)
+
+    monkeypatch.setattr(BinomTable, "reject_many", counted)
+    for mode in ("all", "frontier"):
+        pairs.append(0)
+        simon_search(0.3, 0.35, 0.05, 0.2, candidates=mode)
+    assert pairs[1] < 0.85 * pairs[0]
+
+
 def test_fixed_n1_equals_brute_force() -> None:
     res = simon_search(0.1, 0.3, 0.05, 0.2, n1=12, nmax=40)
     brute = brute_force_best_per_n(0.1, 0.3, 0.05, 0.2, 40, n1_allowed={12})
@@ -171,6 +216,7 @@ def test_too_close_rates_fail_with_message() -> None:
         ({"nmax": HARD_NMAX + 1}, "nmax may be at most"),
         ({"n_bounds": (30, 20)}, "low must be <= high"),
         ({"n1": 5, "n1_bounds": (1, 9)}, "either n1 or n1_bounds"),
+        ({"candidates": "some"}, "candidates must be 'all' or 'frontier'"),
     ],
 )
 def test_bad_arguments(kwargs, match) -> None:
