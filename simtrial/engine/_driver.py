@@ -113,6 +113,22 @@ def arrival_after(t, gap, model):
         j += 1
 
 
+# Why enrolment stops: it goes on; the enrolment cap is reached; an arrival comes after the trial
+# stopped; an arrival comes after the accrual cap.
+_ENROL, _FULL, _HALTED, _CAPPED = range(4)
+
+
+@njit(cache=True, inline="always")
+def _arrive(tt, gap, model, stop_t, cap):
+    """``(a, why)``: the first arrival ``a`` after ``tt``, and whether it enrols (``_ENROL``) or is too late."""
+    a = arrival_after(tt, gap, model)
+    if a > stop_t:
+        return a, _HALTED
+    if a > cap:
+        return a, _CAPPED
+    return a, _ENROL
+
+
 @njit(cache=True, inline="always")
 def _decide(des, d, k, last, x, tx):
     """The category a look's analysis decides, or ``_CONTINUE``.
@@ -209,10 +225,28 @@ def drive(seed, s, d, model, des, cohort, gen, scratch, acc, where):
     stop_t = np.inf  # no arrival after this is enrolled
     closed = False
     close_t = np.inf
-    # Patients are generated a stage at a time (one call site, so the generator is inlined once).
+    # Paused, without replacement or a toxicity rule: a stage's patients take its slots in order and
+    # nothing is counted while they enrol, so their loop only places them in time.
+    lean = pause and not replace and not count_each
+    # Patients are generated a stage at a time.
     want = n_init
     while True:
-        halted = False
+        why = _ENROL
+        if lean:
+            if want > gen:
+                gen = ensure(seed, s, model, cohort, gen, want)
+            for _ in range(n_init):
+                if i >= max_enr:
+                    why = _FULL
+                    break
+                a, why = _arrive(max(t, slot_t), pf[i, P_GAP], model, stop_t, cap)
+                if why != _ENROL:
+                    break
+                t = a
+                times[i] = a
+                known_max = max(known_max, a + pf[i, P_KNOWN])
+                i += 1
+            n_init = 0
         while n_init > 0 or n_rep > 0:
             jm = -1
             if n_init > 0:
@@ -223,20 +257,13 @@ def drive(seed, s, d, model, des, cohort, gen, scratch, acc, where):
                     if pend[j] < pend[jm]:
                         jm = j
                 sl = pend[jm]
-            tt = max(t, sl)
             if i >= max_enr:
-                closed = True
-                close_t = t
+                why = _FULL
                 break
             if i >= gen:
                 gen = ensure(seed, s, model, cohort, gen, want if want > i else i + 1)
-            a = arrival_after(tt, pf[i, P_GAP], model)
-            if a > stop_t:
-                halted = True
-                break
-            if a > cap:
-                closed = True
-                close_t = cap
+            a, why = _arrive(max(t, sl), pf[i, P_GAP], model, stop_t, cap)
+            if why != _ENROL:
                 break
             if jm < 0:
                 n_init -= 1
@@ -271,7 +298,11 @@ def drive(seed, s, d, model, des, cohort, gen, scratch, acc, where):
                             dec_cat, dec_t, dec_look, dec_x = cat, known_max, k + 1, n_resp
                             stop_t = min(stop_t, dec_t)
                         k += 1
-        if halted or closed or not pause:
+        if why != _ENROL:
+            closed = why != _HALTED
+            close_t = t if why == _FULL else cap  # (read only when closed)
+            break
+        if not pause:
             break
         # Paused: look k's cohort is complete; its analysis.
         for q in range(tallied, i):
