@@ -322,7 +322,7 @@ def drive(seed, s, d, model, des, cohort, gen, scratch, acc, where):
         want = i + n_init
 
     # The trial's totals over the patients it enrolled, and their enrolment times and dose intensities.
-    n_eval = n_resp_all = n_tox = n_died = n_res_all = n_jtox_all = 0
+    n_eval = n_resp_all = n_tox = n_died = n_res_all = n_jtox_all = n_reduced = 0
     rdi_sum = 0.0
     dose_sum = 0.0
     inv_width = model.rf[R_INV_BIN_WIDTH]
@@ -342,10 +342,11 @@ def drive(seed, s, d, model, des, cohort, gen, scratch, acc, where):
         dose_sum += pf[q, P_DOSE]
         acc.accr[ci, u, _time_bin(times[q], inv_width, n_tb)] += 1
         if rdi < 1.0:
-            # Every patient is first counted at full intensity, per chunk (see _run_block).
             rb = np.int64(rdi * n_rb)
             acc.rdi[ci, u, min(max(rb, 0), n_rb - 1)] += 1
-            acc.rdi[ci, u, n_rb - 1] -= 1
+            n_reduced += 1
+    # Every patient is first counted at full intensity, per chunk (see run_block).
+    acc.rdi[ci, u, n_rb - 1] -= n_reduced
 
     resp = dec_x
     look = dec_look
