@@ -228,13 +228,15 @@ def drive(seed, s, d, model, des, cohort, gen, scratch, acc, where):
     # Paused, without replacement or a toxicity rule: a stage's patients take its slots in order and
     # nothing is counted while they enrol, so their loop only places them in time.
     lean = pause and not replace and not count_each
-    # Patients are generated a stage at a time.
+    # Patients are generated a stage at a time, at the top of the loop (one call site, so the
+    # generator is inlined and compiled once); replacements beyond them come back here for more.
     want = n_init
     while True:
+        if want > gen:
+            gen = ensure(seed, s, model, cohort, gen, want)
         why = _ENROL
+        short = False  # the patients generated so far are used up
         if lean:
-            if want > gen:
-                gen = ensure(seed, s, model, cohort, gen, want)
             for _ in range(n_init):
                 if i >= max_enr:
                     why = _FULL
@@ -261,7 +263,10 @@ def drive(seed, s, d, model, des, cohort, gen, scratch, acc, where):
                 why = _FULL
                 break
             if i >= gen:
-                gen = ensure(seed, s, model, cohort, gen, want if want > i else i + 1)
+                # One patient for each slot open now (each is taken, unless the trial stops first).
+                want = i + n_init + n_rep
+                short = True
+                break
             a, why = _arrive(max(t, sl), pf[i, P_GAP], model, stop_t, cap)
             if why != _ENROL:
                 break
@@ -298,6 +303,8 @@ def drive(seed, s, d, model, des, cohort, gen, scratch, acc, where):
                             dec_cat, dec_t, dec_look, dec_x = cat, known_max, k + 1, n_resp
                             stop_t = min(stop_t, dec_t)
                         k += 1
+        if short:
+            continue
         if why != _ENROL:
             closed = why != _HALTED
             close_t = t if why == _FULL else cap  # (read only when closed)
