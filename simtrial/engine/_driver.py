@@ -72,8 +72,10 @@ NEVER_BOUND = np.iinfo(np.int64).max // 4
 # Run-level floats (Model.rf) and integers (Model.ri).
 R_CAP, R_INV_BIN_WIDTH = range(2)
 NRF = 2
-R_N_TIME_BINS, R_N_RDI_BINS, R_N_SURV_REPS = range(3)
-NRI = 3
+# R_RDI_EACH: 1 when dose intensity can fall below 1 (dose reductions), so each patient is binned by
+# it; 0 when every patient is at full intensity, counted per trial (see run_block).
+R_N_TIME_BINS, R_N_RDI_BINS, R_N_SURV_REPS, R_RDI_EACH = range(4)
+NRI = 4
 
 _CATEGORY = SLOT["category"]
 _LOOK = SLOT["look"]
@@ -329,12 +331,13 @@ def drive(seed, s, d, model, des, cohort, gen, scratch, acc, where):
         want = i + n_init
 
     # The trial's totals over the patients it enrolled, and their enrolment times and dose intensities.
-    n_eval = n_resp_all = n_tox = n_died = n_res_all = n_jtox_all = n_reduced = 0
+    n_eval = n_resp_all = n_tox = n_died = n_res_all = n_jtox_all = 0
     rdi_sum = 0.0
     dose_sum = 0.0
     inv_width = model.rf[R_INV_BIN_WIDTH]
     n_tb = model.ri[R_N_TIME_BINS]
     n_rb = model.ri[R_N_RDI_BINS]
+    rdi_each = model.ri[R_RDI_EACH] == 1
     for q in range(i):
         f = flags[q]
         ev = (f & F_EVAL) != 0
@@ -348,12 +351,8 @@ def drive(seed, s, d, model, des, cohort, gen, scratch, acc, where):
         rdi_sum += rdi
         dose_sum += pf[q, P_DOSE]
         acc.accr[ci, u, _time_bin(times[q], inv_width, n_tb)] += 1
-        if rdi < 1.0:
-            rb = np.int64(rdi * n_rb)
-            acc.rdi[ci, u, min(max(rb, 0), n_rb - 1)] += 1
-            n_reduced += 1
-    # Every patient is first counted at full intensity, per chunk (see run_block).
-    acc.rdi[ci, u, n_rb - 1] -= n_reduced
+        if rdi_each:
+            acc.rdi[ci, u, min(max(np.int64(rdi * n_rb), 0), n_rb - 1)] += 1
 
     resp = dec_x
     look = dec_look

@@ -19,7 +19,15 @@ from collections import namedtuple
 import numpy as np
 from numba import njit
 
-from simtrial.engine._driver import R_INV_BIN_WIDTH, R_N_RDI_BINS, R_N_SURV_REPS, R_N_TIME_BINS, _time_bin, drive
+from simtrial.engine._driver import (
+    R_INV_BIN_WIDTH,
+    R_N_RDI_BINS,
+    R_N_SURV_REPS,
+    R_N_TIME_BINS,
+    R_RDI_EACH,
+    _time_bin,
+    drive,
+)
 from simtrial.engine._patients import (
     F_EVAL,
     F_RESP,
@@ -169,9 +177,11 @@ def run_block(key, lo, hi, ci, model, des, acc, out, work):
             b = out.pairs[p, 1]
             for j in range(_N_PAIR):
                 acc.pair[ci, p, j] += yv[a, j] * yv[b, j]
-    n_rb = model.ri[R_N_RDI_BINS]
-    for u in range(n_s * n_d):
-        acc.rdi[ci, u, n_rb - 1] += full[u]
+    if model.ri[R_RDI_EACH] == 0:
+        # No dose reductions: every patient is at full intensity, counted per trial rather than one by one.
+        n_rb = model.ri[R_N_RDI_BINS]
+        for u in range(n_s * n_d):
+            acc.rdi[ci, u, n_rb - 1] += full[u]
 
 
 @njit(cache=True, inline="always")

@@ -16,7 +16,7 @@ from typing import Any
 import numpy as np
 
 from simtrial.engine._driver import NEVER_BOUND, NRF, NRI, R_CAP, R_INV_BIN_WIDTH, R_N_RDI_BINS, R_N_SURV_REPS
-from simtrial.engine._driver import R_N_TIME_BINS, Designs
+from simtrial.engine._driver import R_N_TIME_BINS, R_RDI_EACH, Designs
 from simtrial.engine._patients import (
     BIG_CYCLES,
     EV_THR,
@@ -239,6 +239,8 @@ def pack_model(config: Any, n_patients: int) -> Model:
     ri[R_N_TIME_BINS] = N_TIME_BINS
     ri[R_N_RDI_BINS] = N_RDI_BINS
     ri[R_N_SURV_REPS] = SURVIVAL_SAMPLE_REPLICATES
+    # One step of treatment (no hold, no lower level) delivers the planned dose exactly: intensity 1.
+    ri[R_RDI_EACH] = 0 if one_level else 1
     return Model(sf, si, tox_thr, tox_mode, wd_thr, ladder, admin_cum, np.array(ends, dtype=np.float64), rate_val,
                  rate_inv, rf, ri)
 
