@@ -282,9 +282,10 @@ def drive(seed, s, d, model, des, cohort, gen, scratch, acc, where):
             times[i] = a
             kn = a + pf[i, P_KNOWN]
             known_max = max(known_max, kn)
-            if replace and (flags[i] & F_EVAL) == 0:
-                pend[n_rep] = kn
-                n_rep += 1
+            # A non-evaluable patient's slot opens again when that is known (written for every
+            # patient, kept for those: no branch on a flag that varies from patient to patient).
+            pend[n_rep] = kn
+            n_rep += replace and (flags[i] & F_EVAL) == 0
             i += 1
             if count_each:
                 f = flags[i - 1]
