@@ -84,9 +84,11 @@ NSF = 7
  S_ONE_LEVEL, S_RESP_THR, S_REPLACE, S_SHARES_PREV) = range(13)
 NSI = 13
 
-# Per-patient values (Cohort.pf columns): offsets in days from enrolment, and amounts.
-P_GAP, P_KNOWN, P_WKNOWN, P_DEATH, P_RDI, P_DOSE = range(6)
-NPF = 6
+# Per-patient values (Cohort.pf columns): offsets in days from enrolment, and amounts; P_URESP is the
+# response draw's top 53 bits (exact as a double), kept so that a scenario sharing the patients
+# decides their response again without drawing it again.
+P_GAP, P_KNOWN, P_WKNOWN, P_DEATH, P_RDI, P_DOSE, P_URESP = range(7)
+NPF = 7
 # Per-patient flags (Cohort.flags bits).
 F_EVAL = 1  # evaluable: on treatment at the end of the assessment cycle
 F_RESP = 2  # an evaluable responder (counts in the design)
@@ -234,14 +236,15 @@ def course(seed, k, s, model, c):
     Returns
     -------
     tuple
-        ``(flags, known, wknown, death, rdi, dose)``: the :data:`F_EVAL`...
-        bits, the offsets (days from enrolment) at which the patient's
-        evaluability and monitoring-window outcome are known and of death
-        (``inf`` without a survival model), the relative dose intensity and
-        the dose delivered.
+        ``(flags, known, wknown, death, rdi, dose, u_resp)``: the
+        :data:`F_EVAL`... bits, the offsets (days from enrolment) at which the
+        patient's evaluability and monitoring-window outcome are known and of
+        death (``inf`` without a survival model), the relative dose
+        intensity, the dose delivered, and the top 53 bits of the response draw.
     """
     max_c = c.max_c
-    responder = u53_of(draw(seed, k, V_RESPONSE)) < c.resp_thr
+    u_resp = u53_of(draw(seed, k, V_RESPONSE))
+    responder = u_resp < c.resp_thr
     tox_at = c.tox_mode0
     if tox_at == MODE_DRAW:
         tox_at = _first_event(draw(seed, k, V_TOX0), model.tox_thr, s, 0, max_c)
@@ -271,13 +274,13 @@ def course(seed, k, s, model, c):
         # The first toxicity is at the starting dose: counted for a joint design if by the assessment.
         flags = (evaluable * F_EVAL | (evaluable & responder) * F_RESP | tox * F_TOX | wtox * F_WTOX
                  | (evaluable & (tox_at <= assess_c)) * F_JTOX | responder * F_RESPONDER)
-        return flags, known, wknown, death, 1.0, delivered
+        return flags, known, wknown, death, 1.0, delivered, u_resp
 
-    return _course_walk(seed, k, s, model, responder, tox_at, death, withdraw, stop_c)
+    return _course_walk(seed, k, s, model, u_resp, responder, tox_at, death, withdraw, stop_c)
 
 
 @njit(cache=True, inline="always")
-def _course_walk(seed, k, s, model, responder, tox_at, death, withdraw, stop_c):
+def _course_walk(seed, k, s, model, u_resp, responder, tox_at, death, withdraw, stop_c):
     """The level-by-level walk of :func:`course`, for courses that are not one step without death.
 
     A function of its own for reading; inlined, since a namedtuple of arrays passed by value costs more
@@ -370,7 +373,7 @@ def _course_walk(seed, k, s, model, responder, tox_at, death, withdraw, stop_c):
     known = assess if evaluable else end
     flags = (evaluable * F_EVAL | (evaluable & responder) * F_RESP | (n_events > 0) * F_TOX | wtox * F_WTOX
              | (evaluable & (first_tox_c <= assess_c)) * F_JTOX | died * F_DIED | responder * F_RESPONDER)
-    return flags, known, wknown, death, rdi, delivered
+    return flags, known, wknown, death, rdi, delivered, u_resp
 
 
 #: ``S_SHARES_PREV`` values: the scenario forms its own patients; it keeps the previous scenario's and
@@ -392,13 +395,14 @@ def _reform(seed, k, s, model, cohort):
 @njit(cache=True, inline="always")
 def _store(cohort, k, formed):
     """Write a :func:`course` result into row ``k`` of the cohort (all but the arrival gap)."""
-    flags, known, wknown, death, rdi, dose = formed
+    flags, known, wknown, death, rdi, dose, u_resp = formed
     pf = cohort.pf
     pf[k, P_KNOWN] = known
     pf[k, P_WKNOWN] = wknown
     pf[k, P_DEATH] = death
     pf[k, P_RDI] = rdi
     pf[k, P_DOSE] = dose
+    pf[k, P_URESP] = u_resp
     cohort.flags[k] = flags
 
 
@@ -408,16 +412,16 @@ def respond(seed, s, model, cohort, n):
 
     Only for a scenario that differs from the one before it in the response
     rate alone (``S_SHARES_PREV``): each patient's response is decided again
-    (the same draw against this scenario's rate). Every other value is the
+    (the same draw, kept in the cohort, against this scenario's rate). Every other value is the
     same, except, when survival depends on the response
     (:data:`SHARE_REFORM`), for the patients whose response changes, whose
     course is formed again: with coupled scenarios, about ``|p - p'|`` of them.
     """
-    thr = model.si[s, S_RESP_THR]
+    thr = np.float64(model.si[s, S_RESP_THR])  # exact: at most 2**53, as the kept draw is
     reform = model.si[s, S_SHARES_PREV] == SHARE_REFORM
     flags = cohort.flags
     for k in range(n):
-        responder = u53_of(draw(seed, k, V_RESPONSE)) < thr
+        responder = cohort.pf[k, P_URESP] < thr
         f = flags[k]
         if reform and responder != ((f & F_RESPONDER) != 0):
             _reform(seed, k, s, model, cohort)
