@@ -318,11 +318,8 @@ def _course_walk(seed, k, s, model, u_resp, responder, tox_at, death, withdraw, 
         cend = b + k_end * clen
         done = k_end
         if death < cend:
-            # Dies during cycle kd of this level, the least kd >= 1 with death < b + kd * clen; the cycles
-            # before it are complete. From the quotient's guess, settled on that comparison itself.
-            kd = min(max(np.int64((death - b) / clen), 0) + 1, k_end)
-            while kd > 1 and death < b + (kd - 1) * clen:
-                kd -= 1
+            # Dies during cycle kd of this level; the cycles before it are complete.
+            kd = 1
             while not (death < b + kd * clen):
                 kd += 1
             done = kd - 1
