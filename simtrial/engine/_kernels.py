@@ -68,6 +68,7 @@ Acc = namedtuple("Acc", ["cat", "cnt", "fs", "dur", "accr", "rdi", "pair"])
 Out = namedtuple("Out", ["store", "pairs", "recs", "surv_t", "surv_e", "surv_r", "surv_n"])
 
 _PROMISING_CODES = PROMISING
+_ENROLLED_COUNT = COUNT_SLOTS.index(ENROLLED_SLOT)  # the enrolled patients' row of ``Acc.cnt``
 _N_PAIR = len(PAIR_SLOTS)
 
 
@@ -145,13 +146,12 @@ def run_block(key, lo, hi, ci, model, des, acc, out, work):
     caller owns.
     """
     _zero_rows(acc, ci)
-    cohort, times, pend, rec, yv, full = work
+    cohort, times, pend, rec, yv = work
     n_s = model.sf.shape[0]
     n_d = des.n_looks.shape[0]
     n_tb = model.ri[R_N_TIME_BINS]
     inv_width = model.rf[R_INV_BIN_WIDTH]
     n_surv = model.ri[R_N_SURV_REPS]
-    full[:] = 0
     for rep in range(lo, hi):
         seed = replicate_seed(key, rep)
         gen = 0  # patients formed in the cohort buffer
@@ -164,7 +164,6 @@ def run_block(key, lo, hi, ci, model, des, acc, out, work):
                 n = np.int64(rec[ENROLLED_SLOT])
                 end = rec[DURATION_SLOT]
                 acc.dur[ci, u, _time_bin(end, inv_width, n_tb)] += 1
-                full[u] += n
                 if rep < n_surv:
                     _survival_out(cohort, times, n, end, out, u)
                 for j in range(_N_PAIR):
@@ -178,10 +177,14 @@ def run_block(key, lo, hi, ci, model, des, acc, out, work):
             for j in range(_N_PAIR):
                 acc.pair[ci, p, j] += yv[a, j] * yv[b, j]
     if model.ri[R_RDI_EACH] == 0:
-        # No dose reductions: every patient is at full intensity, counted per trial rather than one by one.
+        # No dose reductions: every patient is at full intensity, and the chunk's counts of trials by
+        # patients enrolled say how many patients there were.
         n_rb = model.ri[R_N_RDI_BINS]
         for u in range(n_s * n_d):
-            acc.rdi[ci, u, n_rb - 1] += full[u]
+            patients = 0
+            for v in range(acc.cnt.shape[3]):
+                patients += v * acc.cnt[ci, u, _ENROLLED_COUNT, v]
+            acc.rdi[ci, u, n_rb - 1] += patients
 
 
 @njit(cache=True, inline="always")
@@ -211,13 +214,12 @@ def _cohort(n):
 
 
 def make_work(model, des) -> tuple:
-    """Scratch for :func:`run_block`: ``(cohort, times, pend, rec, yv, full)``, one per chunk running at once."""
+    """Scratch for :func:`run_block`: ``(cohort, times, pend, rec, yv)``, one per chunk running at once."""
     from simtrial.engine._patients import make_cohort
 
     n_max = des.monitor.shape[1] - 1
     n_units = model.sf.shape[0] * des.n_looks.shape[0]
-    return (make_cohort(n_max), np.empty(n_max), np.empty(n_max), np.empty(NREC), np.empty((n_units, _N_PAIR)),
-            np.empty(n_units, dtype=np.int64))
+    return make_cohort(n_max), np.empty(n_max), np.empty(n_max), np.empty(NREC), np.empty((n_units, _N_PAIR))
 
 
 @njit(cache=True)

@@ -276,11 +276,13 @@ def course(seed, k, s, model, c):
                  | (evaluable & (tox_at <= assess_c)) * F_JTOX | responder * F_RESPONDER)
         return flags, known, wknown, death, 1.0, delivered, u_resp
 
-    return _course_walk(seed, k, s, model, u_resp, responder, tox_at, death, withdraw, stop_c)
+    flags, known, wknown, death, rdi, delivered = _course_walk(seed, k, s, model, responder, tox_at, death, withdraw,
+                                                               stop_c)
+    return flags, known, wknown, death, rdi, delivered, u_resp
 
 
 @njit(cache=True, inline="always")
-def _course_walk(seed, k, s, model, u_resp, responder, tox_at, death, withdraw, stop_c):
+def _course_walk(seed, k, s, model, responder, tox_at, death, withdraw, stop_c):
     """The level-by-level walk of :func:`course`, for courses that are not one step without death.
 
     A function of its own for reading; inlined, since a namedtuple of arrays passed by value costs more
@@ -373,7 +375,7 @@ def _course_walk(seed, k, s, model, u_resp, responder, tox_at, death, withdraw, 
     known = assess if evaluable else end
     flags = (evaluable * F_EVAL | (evaluable & responder) * F_RESP | (n_events > 0) * F_TOX | wtox * F_WTOX
              | (evaluable & (first_tox_c <= assess_c)) * F_JTOX | died * F_DIED | responder * F_RESPONDER)
-    return flags, known, wknown, death, rdi, delivered, u_resp
+    return flags, known, wknown, death, rdi, delivered
 
 
 #: ``S_SHARES_PREV`` values: the scenario forms its own patients; it keeps the previous scenario's and
@@ -412,8 +414,8 @@ def respond(seed, s, model, cohort, n):
 
     Only for a scenario that differs from the one before it in the response
     rate alone (``S_SHARES_PREV``): each patient's response is decided again
-    (the same draw, kept in the cohort, against this scenario's rate). Every other value is the
-    same, except, when survival depends on the response
+    (the same draw, kept in the cohort, against this scenario's rate). Every
+    other value is the same, except, when survival depends on the response
     (:data:`SHARE_REFORM`), for the patients whose response changes, whose
     course is formed again: with coupled scenarios, about ``|p - p'|`` of them.
     """
