@@ -20,7 +20,11 @@ Measured:
   one-step course switched off, so every patient goes through the
   level-by-level walk that deaths, withdrawal and dose steps need;
 * three designs on one cohort (Simon's optimal and minimax designs and
-  Mander & Thompson's) against one design, the same replicates.
+  Mander & Thompson's) against one design, the same replicates;
+* a kernel written for the reference model alone (``benchmarks/specialised.py``:
+  the same draws and exactly the engine's totals, nothing general), timed
+  with the engine and the floor: what the engine's generality costs, and
+  where the targets stand against a kernel that has none.
 """
 
 from __future__ import annotations
@@ -91,6 +95,7 @@ def main(argv: list[str] | None = None) -> int:
 
     from baselines import ReferenceModel, numpy_simulate, python_simulate
     from floor import floor_run, patients_per_replicate
+    from specialised import specialised_run
     from simtrial.engine import simulate
     from simtrial.engine._rng import run_key
     from simtrial.model import load_config
@@ -117,6 +122,7 @@ def main(argv: list[str] | None = None) -> int:
     for c in (cfg, three):
         simulate(c, n_sim=100, threads=1)
     general(100, 1)
+    specialised_run(cfg, 100)
     count = patients_per_replicate(cfg, 20_000 // q, cfg.simulation.seed)
     key = int(run_key(cfg.simulation.seed))
     floor_run(key, 100, count.num, count.den)
@@ -131,7 +137,9 @@ def main(argv: list[str] | None = None) -> int:
         {"engine": (1, n_engine, n_sc, engine(1, n_engine)),
          "floor": (1, n_engine, n_sc, lambda: floor_run(key, n_engine, count.num, count.den)),
          "engine2": (two, n_engine, n_sc, engine(two, n_engine)),
-         "floor2": (two, n_engine, n_sc, lambda: floor_run(key, n_engine, count.num, count.den, threads=two))},
+         "floor2": (two, n_engine, n_sc, lambda: floor_run(key, n_engine, count.num, count.den, threads=two)),
+         "special": (1, n_engine, n_sc, lambda: specialised_run(cfg, n_engine)),
+         "special2": (two, n_engine, n_sc, lambda: specialised_run(cfg, n_engine, threads=two))},
         {"lean": (1, n_engine, n_sc, lambda: lean(n_engine, 1)),
          "general": (1, n_engine, n_sc, lambda: general(n_engine, 1)),
          "one design": (1, n_engine, n_sc, engine(1, n_engine)),
@@ -149,6 +157,8 @@ def main(argv: list[str] | None = None) -> int:
         "floor": "random-number floor",
         "engine2": "simtrial simulate()",
         "floor2": "random-number floor",
+        "special": "specialised kernel (reference model only)",
+        "special2": "specialised kernel (reference model only)",
         "lean": "kernel, closed-form one-step course",
         "general": "kernel, level-by-level walk forced",
         "one design": "simulate(), one design",
@@ -193,6 +203,13 @@ def main(argv: list[str] | None = None) -> int:
         [f"engine / random-number floor, {two} threads (wall)", f"{rows['engine2'][2] / rows['floor2'][2]:.2f}x"],
         [f"speed-up 1 -> {two} threads (simulate, wall)", f"{rows['engine'][2] / rows['engine2'][2]:.2f}x"],
         [f"floor speed-up 1 -> {two} threads (what the machine allowed)", f"{rows['floor'][2] / rows['floor2'][2]:.2f}x"],
+        ["engine / specialised kernel, 1 thread (CPU time)", f"{rows['engine'][3] / rows['special'][3]:.2f}x"],
+        ["specialised kernel / random-number floor, 1 thread (CPU time)",
+         f"{rows['special'][3] / rows['floor'][3]:.2f}x"],
+        ["specialised kernel vs numpy, per core (CPU time; target for the engine 5.5x)",
+         f"{cpu_rate['special'] / cpu_rate['numpy']:.2f}x"],
+        [f"specialised kernel trials/s, {two} threads (wall; target for the engine 15 M/s)",
+         f"{wall_rate['special2'] / 1e6:.2f} M/s"],
     ], title="Other figures")
     print(f"finished {time.strftime('%Y-%m-%d %H:%M:%S %Z')}")
     return 0 if ok else 1

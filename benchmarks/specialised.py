@@ -1,0 +1,233 @@
+"""A kernel written for the reference model alone: the yardstick of what generality costs.
+
+It simulates the reference model's class of trials -- a paused two-stage
+design with futility bounds only (Simon's), one open-ended Poisson accrual
+rate, every patient evaluable at the end of cycle 1, a per-cycle toxicity
+that ends treatment, no survival, withdrawal, replacement, toxicity rule or
+accrual cap -- from the engine's own counter-based draws (``_rng.draw``,
+the same ziggurat and the same first-event tables, inlined), and computes
+exactly the engine's chunk totals (``_kernels.Acc``: trials by category and
+look, counts by value, float sums with squares and products, the duration,
+accrual and dose-intensity histograms, the paired sums of neighbouring
+scenarios). ``tests/benchmarks/test_specialised.py`` checks that its
+totals are the engine's.
+
+What it leaves out is what the model class makes constant: a patient is
+three values (arrival gap, response draw, cycle of the first toxicity),
+formed once per replicate and read by each scenario (the toxicity cycle is
+formed again from the same draw for a scenario with another toxicity rate);
+a scenario counts its responses as it places the patients in time, and a
+stage ends one cycle after its last patient's arrival. No course is stored, no flag word, no
+record: the state of a trial stays in registers.
+"""
+
+from __future__ import annotations
+
+from concurrent.futures import ThreadPoolExecutor
+from typing import Any
+
+import numpy as np
+from numba import njit
+
+from simtrial.engine._driver import NEVER_BOUND, R_CAP, R_INV_BIN_WIDTH, R_N_RDI_BINS, R_N_TIME_BINS, _time_bin
+from simtrial.engine._patients import (
+    BIG_CYCLES,
+    MODE_DRAW,
+    S_ASSESS,
+    S_CYCLE_LEN,
+    S_D0,
+    S_HAS_SURV,
+    S_MAX_C,
+    S_N_ADM,
+    S_ONE_LEVEL,
+    S_REPLACE,
+    S_RESP_THR,
+    S_WD_MODE,
+    _first_event,
+)
+from simtrial.engine._rng import V_ARRIVAL, V_RESPONSE, V_TOX0, draw, exponential_from, replicate_seed, run_key, u53_of
+from simtrial.engine.outcomes import (
+    C_FUTILE_INTERIM,
+    C_NOT_PROMISING_FINAL,
+    C_PROMISING_FINAL,
+    COUNT_SLOTS,
+    FLOAT_SLOTS,
+    N_CATEGORIES,
+    SLOT,
+)
+from simtrial.engine.simulate import CHUNK_SIZE
+
+__all__ = ["specialised_run", "check_class"]
+
+CHUNK = CHUNK_SIZE  # the engine's, so that float totals are summed in the same order
+
+
+# The kernel writes the record's outcomes in the schema's order; a change to the schema must show here.
+assert COUNT_SLOTS == tuple(SLOT[k] for k in ("enrolled", "evaluable", "responses", "tox_patients", "deaths"))
+assert FLOAT_SLOTS == tuple(SLOT[k] for k in ("duration_days", "rdi_sum", "dose_sum"))
+
+
+def check_class(model, des) -> None:
+    """Raise ``ValueError`` unless the packed model and design are of the class this kernel simulates."""
+    si = model.si
+    checks = {
+        "one open-ended accrual rate": model.rate_end.shape[0] == 1,
+        "no accrual cap": np.isinf(model.rf[R_CAP]),
+        "one design": des.n_looks.shape[0] == 1,
+        "two looks, paused": int(des.n_looks[0]) == 2 and int(des.pause[0]) == 1,
+        "futility bounds only": bool(np.all(des.eff[0, :2] == NEVER_BOUND) and np.all(des.tox[0, :2] == NEVER_BOUND)),
+        "no toxicity rule": int(des.monitored[0]) == 0,
+        "one step of treatment": bool(np.all(si[:, S_ONE_LEVEL] == 1)),
+        "no survival": bool(np.all(si[:, S_HAS_SURV] == 0)),
+        "no withdrawal": bool(np.all(si[:, S_WD_MODE] == BIG_CYCLES)),
+        "assessed after cycle 1": bool(np.all(si[:, S_ASSESS] == 1)),
+        "no replacement": bool(np.all(si[:, S_REPLACE] == 0)),
+        "a drawn toxicity at the starting dose": bool(np.all(model.tox_mode[:, 0] == MODE_DRAW)),
+        "the same course in every scenario": bool(np.all(model.sf[:, [S_CYCLE_LEN, S_D0]] == model.sf[0, [S_CYCLE_LEN, S_D0]])
+                                                  and np.all(si[:, [S_MAX_C, S_N_ADM]] == si[0, [S_MAX_C, S_N_ADM]])),
+    }
+    missing = [k for k, ok in checks.items() if not ok]
+    if missing:
+        raise ValueError("not the reference model's class: " + ", ".join(missing))
+
+
+@njit(cache=True, inline="always")
+def _form(seed, k0, k1, s, tox_thr, rate_inv, max_c, gap, ur, tc):
+    """Patients ``k0 .. k1 - 1``: arrival gap (days), response draw (top 53 bits), cycle of the first toxicity."""
+    for k in range(k0, k1):
+        gap[k] = exponential_from(draw(seed, k, V_ARRIVAL)) * rate_inv
+        ur[k] = u53_of(draw(seed, k, V_RESPONSE))
+        tc[k] = _first_event(draw(seed, k, V_TOX0), tox_thr, s, 0, max_c)
+
+
+@njit(cache=True, nogil=True, _nrt=False)
+def _block(key, lo, hi, thr, same_tox, tox_thr, cf, ci_, bounds, cat, cnt, fs, dur, accr, rdi, pair, gap, ur, tc, times):
+    """Replicates ``lo .. hi - 1`` into the chunk's totals (see the module docstring).
+
+    ``thr[s]`` is scenario ``s``'s response threshold and ``same_tox[s]`` 1 when it has the toxicity
+    table of the scenario before it; ``cf`` = (1 / accrual rate, cycle length, 1 / time-bin width,
+    starting dose), ``ci_`` = (cycles, doses per cycle, time bins, dose-intensity bins), ``bounds`` =
+    (n1, r1, n, r).
+    """
+    rate_inv, clen, inv_width, d0 = cf
+    max_c, n_adm, n_tb, n_rb = ci_
+    n1, r1, n, r = bounds
+    n_s = thr.shape[0]
+    for rep in range(lo, hi):
+        seed = replicate_seed(key, rep)
+        gen = 0
+        p_prom = p_n = p_end = p_tox = 0.0
+        for s in range(n_s):
+            if not same_tox[s]:
+                # Another toxicity rate: the patients' toxicity cycles again, from the same draws.
+                for k in range(gen):
+                    tc[k] = _first_event(draw(seed, k, V_TOX0), tox_thr, s, 0, max_c)
+            th = thr[s]
+            if gen < n1:
+                _form(seed, gen, n1, s, tox_thr, rate_inv, max_c, gap, ur, tc)
+                gen = n1
+            x = 0
+            t = 0.0
+            for i in range(n1):
+                t = t + gap[i]
+                times[i] = t
+                x += ur[i] < th
+            end = t + clen  # every patient evaluable at the end of cycle 1
+            if x <= r1:
+                cat_s, look, m = C_FUTILE_INTERIM, 1, n1
+            else:
+                if gen < n:
+                    _form(seed, gen, n, s, tox_thr, rate_inv, max_c, gap, ur, tc)
+                    gen = n
+                t = end
+                for i in range(n1, n):
+                    t = t + gap[i]
+                    times[i] = t
+                    x += ur[i] < th
+                end = t + clen
+                cat_s, look, m = (C_PROMISING_FINAL if x > r else C_NOT_PROMISING_FINAL), 2, n
+            n_tox = 0
+            dose = 0.0
+            ar = accr[s]
+            for i in range(m):
+                tox = tc[i] <= max_c
+                n_tox += tox
+                dose += d0 * ((tc[i] if tox else max_c) * n_adm)
+                ar[_time_bin(times[i], inv_width, n_tb)] += 1
+            cat[s, cat_s, look] += 1
+            # The count outcomes in schema order: enrolled, evaluable (all), responses, with toxicity, deaths.
+            cnt[s, 0, m] += 1
+            cnt[s, 1, m] += 1
+            cnt[s, 2, x] += 1
+            cnt[s, 3, n_tox] += 1
+            cnt[s, 4, 0] += 1
+            fm = float(m)
+            fs[s, 0, 0] += end
+            fs[s, 0, 1] += end * end
+            fs[s, 0, 2] += end * fm
+            # Every patient at full intensity: the dose-intensity sum is the number enrolled.
+            fs[s, 1, 0] += fm
+            fs[s, 1, 1] += fm * fm
+            fs[s, 1, 2] += fm * fm
+            fs[s, 2, 0] += dose
+            fs[s, 2, 1] += dose * dose
+            fs[s, 2, 2] += dose * fm
+            dur[s, _time_bin(end, inv_width, n_tb)] += 1
+            rdi[s, n_rb - 1] += m
+            prom = 1.0 if cat_s == C_PROMISING_FINAL else 0.0
+            if s > 0:
+                pair[s - 1, 0] += p_prom * prom
+                pair[s - 1, 1] += p_n * fm
+                pair[s - 1, 2] += p_end * end
+                pair[s - 1, 3] += p_tox * n_tox
+            p_prom, p_n, p_end, p_tox = prom, fm, end, float(n_tox)
+
+
+def specialised_run(config: Any, n_sim: int, seed: int | None = None, *, threads: int = 1) -> dict[str, np.ndarray]:
+    """The reference model's totals over ``n_sim`` replicates, as the engine's ``_run`` returns them.
+
+    Chunks of :data:`CHUNK` replicates run on ``threads`` threads; their rows are added in chunk order.
+    """
+    from simtrial.engine.pack import max_enrolled, pack_designs, pack_model
+
+    designs = config.resolved_designs()
+    n_max = max(max_enrolled(config, d.table.n_max) for d in designs)
+    model = pack_model(config, n_max)
+    des = pack_designs(config, designs)
+    check_class(model, des)
+    key = run_key(config.simulation.seed if seed is None else seed)
+    n_s = model.sf.shape[0]
+    n_tb = int(model.ri[R_N_TIME_BINS])
+    n_rb = int(model.ri[R_N_RDI_BINS])
+    k_max = des.looks.shape[1]
+    shapes = {"cat": ((n_s, N_CATEGORIES, k_max + 1), np.int64), "cnt": ((n_s, len(COUNT_SLOTS), n_max + 1), np.int64),
+              "fs": ((n_s, len(FLOAT_SLOTS), 3), np.float64), "dur": ((n_s, n_tb + 1), np.int64),
+              "accr": ((n_s, n_tb + 1), np.int64), "rdi": ((n_s, n_rb), np.int64),
+              "pair": ((max(n_s - 1, 1), 4), np.float64)}
+    los = list(range(0, n_sim, CHUNK))
+    thr = model.si[:, S_RESP_THR].copy()
+    same_tox = np.array([s > 0 and np.array_equal(model.tox_thr[s, 0], model.tox_thr[s - 1, 0]) for s in range(n_s)],
+                        dtype=np.int64)
+    cf = (float(model.rate_inv[0]), float(model.sf[0, S_CYCLE_LEN]), float(model.rf[R_INV_BIN_WIDTH]),
+          float(model.sf[0, S_D0]))
+    ci_ = (int(model.si[0, S_MAX_C]), int(model.si[0, S_N_ADM]), n_tb, n_rb)
+    bounds = (int(des.looks[0, 0]), int(des.fut[0, 0]), int(des.looks[0, 1]), int(des.fut[0, 1]))
+
+    def chunk(lo: int) -> dict[str, np.ndarray]:
+        # Each chunk has arrays of its own (no two threads write into one cache line).
+        acc = {k: np.zeros(shp, dtype=dt) for k, (shp, dt) in shapes.items()}
+        scratch = [np.empty(n_max), np.empty(n_max, dtype=np.int64), np.empty(n_max, dtype=np.int64), np.empty(n_max)]
+        _block(key, lo, min(lo + CHUNK, n_sim), thr, same_tox, model.tox_thr, cf, ci_, bounds, acc["cat"], acc["cnt"],
+               acc["fs"], acc["dur"], acc["accr"], acc["rdi"], acc["pair"], *scratch)
+        return acc
+
+    if threads <= 1:
+        parts = [chunk(lo) for lo in los]
+    else:
+        with ThreadPoolExecutor(max_workers=threads) as pool:
+            parts = list(pool.map(chunk, los))
+    tot = {k: np.zeros(shp, dtype=dt) for k, (shp, dt) in shapes.items()}
+    for part in parts:  # in chunk order, as the engine adds its chunks
+        for k in tot:
+            tot[k] += part[k]
+    return tot
