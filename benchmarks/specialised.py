@@ -1,15 +1,16 @@
 """A kernel written for the reference model alone: the yardstick of what generality costs.
 
-It simulates the reference model's class of trials -- a paused two-stage
-design with futility bounds only (Simon's), one open-ended Poisson accrual
+It simulates the reference model's class of trials -- paused two-stage
+designs with futility bounds and at most a stage-1 efficacy stop (Simon's,
+Mander and Thompson's), one or several on one cohort, one open-ended Poisson accrual
 rate, every patient evaluable at the end of cycle 1, a per-cycle toxicity
 that ends treatment, no survival, withdrawal, replacement, toxicity rule or
 accrual cap -- from the engine's own counter-based draws (``_rng.draw``,
 the same ziggurat and the same first-event tables, inlined), and computes
 exactly the engine's chunk totals (``_kernels.Acc``: trials by category and
 look, counts by value, float sums with squares and products, the duration,
-accrual and dose-intensity histograms, the paired sums of neighbouring
-scenarios). ``tests/benchmarks/test_specialised.py`` checks that its
+accrual and dose-intensity histograms, the paired sums of the units the
+engine pairs). ``tests/benchmarks/test_specialised.py`` checks that its
 totals are the engine's.
 
 What it leaves out is what the model class makes constant: a patient is
@@ -50,6 +51,7 @@ from simtrial.engine.outcomes import (
     C_FUTILE_INTERIM,
     C_NOT_PROMISING_FINAL,
     C_PROMISING_FINAL,
+    C_PROMISING_INTERIM,
     COUNT_SLOTS,
     FLOAT_SLOTS,
     N_CATEGORIES,
@@ -60,6 +62,7 @@ from simtrial.engine.simulate import CHUNK_SIZE
 __all__ = ["specialised_run", "check_class"]
 
 CHUNK = CHUNK_SIZE  # the engine's, so that float totals are summed in the same order
+ACC_KEYS = ("cat", "cnt", "fs", "dur", "accr", "rdi", "pair")
 
 
 # The kernel writes the record's outcomes in the schema's order; a change to the schema must show here.
@@ -73,10 +76,9 @@ def check_class(model, des) -> None:
     checks = {
         "one open-ended accrual rate": model.rate_end.shape[0] == 1,
         "no accrual cap": np.isinf(model.rf[R_CAP]),
-        "one design": des.n_looks.shape[0] == 1,
-        "two looks, paused": int(des.n_looks[0]) == 2 and int(des.pause[0]) == 1,
-        "futility bounds only": bool(np.all(des.eff[0, :2] == NEVER_BOUND) and np.all(des.tox[0, :2] == NEVER_BOUND)),
-        "no toxicity rule": int(des.monitored[0]) == 0,
+        "two looks, paused": bool(np.all(des.n_looks == 2) and np.all(des.pause == 1)),
+        "no toxicity bound": bool(np.all(des.tox[:, :2] == NEVER_BOUND)),
+        "no toxicity rule": bool(np.all(des.monitored == 0)),
         "one step of treatment": bool(np.all(si[:, S_ONE_LEVEL] == 1)),
         "no survival": bool(np.all(si[:, S_HAS_SURV] == 0)),
         "no withdrawal": bool(np.all(si[:, S_WD_MODE] == BIG_CYCLES)),
@@ -101,86 +103,95 @@ def _form(seed, k0, k1, s, tox_thr, rate_inv, max_c, gap, ur, tc):
 
 
 @njit(cache=True, nogil=True, _nrt=False)
-def _block(key, lo, hi, thr, same_tox, tox_thr, cf, ci_, bounds, cat, cnt, fs, dur, accr, rdi, pair, gap, ur, tc, times):
-    """Replicates ``lo .. hi - 1`` into the chunk's totals (see the module docstring).
+def _block(key, lo, hi, thr, same_tox, tox_thr, cf, ci_, bounds, pairs, acc, scratch):
+    """Replicates ``lo .. hi - 1`` into the chunk's totals ``acc`` (see the module docstring).
 
     ``thr[s]`` is scenario ``s``'s response threshold and ``same_tox[s]`` 1 when it has the toxicity
     table of the scenario before it; ``cf`` = (1 / accrual rate, cycle length, 1 / time-bin width,
-    starting dose), ``ci_`` = (cycles, doses per cycle, time bins, dose-intensity bins), ``bounds`` =
-    (n1, r1, n, r).
+    starting dose), ``ci_`` = (cycles, doses per cycle, time bins, dose-intensity bins); ``bounds[d]``
+    = (n1, r1, e1, n, r) of design ``d`` (``e1`` the stage-1 efficacy bound, huge if none); ``pairs``
+    the units whose paired sums are kept, as the engine's.
     """
+    cat, cnt, fs, dur, accr, rdi, pair = acc
+    gap, ur, tc, times, yv = scratch
     rate_inv, clen, inv_width, d0 = cf
     max_c, n_adm, n_tb, n_rb = ci_
-    n1, r1, n, r = bounds
     n_s = thr.shape[0]
+    n_d = bounds.shape[0]
     for rep in range(lo, hi):
         seed = replicate_seed(key, rep)
         gen = 0
-        p_prom = p_n = p_end = p_tox = 0.0
         for s in range(n_s):
             if not same_tox[s]:
                 # Another toxicity rate: the patients' toxicity cycles again, from the same draws.
                 for k in range(gen):
                     tc[k] = _first_event(draw(seed, k, V_TOX0), tox_thr, s, 0, max_c)
             th = thr[s]
-            if gen < n1:
-                _form(seed, gen, n1, s, tox_thr, rate_inv, max_c, gap, ur, tc)
-                gen = n1
-            x = 0
-            t = 0.0
-            for i in range(n1):
-                t = t + gap[i]
-                times[i] = t
-                x += ur[i] < th
-            end = t + clen  # every patient evaluable at the end of cycle 1
-            if x <= r1:
-                cat_s, look, m = C_FUTILE_INTERIM, 1, n1
-            else:
-                if gen < n:
-                    _form(seed, gen, n, s, tox_thr, rate_inv, max_c, gap, ur, tc)
-                    gen = n
-                t = end
-                for i in range(n1, n):
+            for d in range(n_d):
+                u = s * n_d + d
+                n1, r1, e1, n, r = bounds[d, 0], bounds[d, 1], bounds[d, 2], bounds[d, 3], bounds[d, 4]
+                if gen < n1:
+                    _form(seed, gen, n1, s, tox_thr, rate_inv, max_c, gap, ur, tc)
+                    gen = n1
+                x = 0
+                t = 0.0
+                for i in range(n1):
                     t = t + gap[i]
                     times[i] = t
                     x += ur[i] < th
-                end = t + clen
-                cat_s, look, m = (C_PROMISING_FINAL if x > r else C_NOT_PROMISING_FINAL), 2, n
-            n_tox = 0
-            dose = 0.0
-            ar = accr[s]
-            for i in range(m):
-                tox = tc[i] <= max_c
-                n_tox += tox
-                dose += d0 * ((tc[i] if tox else max_c) * n_adm)
-                ar[_time_bin(times[i], inv_width, n_tb)] += 1
-            cat[s, cat_s, look] += 1
-            # The count outcomes in schema order: enrolled, evaluable (all), responses, with toxicity, deaths.
-            cnt[s, 0, m] += 1
-            cnt[s, 1, m] += 1
-            cnt[s, 2, x] += 1
-            cnt[s, 3, n_tox] += 1
-            cnt[s, 4, 0] += 1
-            fm = float(m)
-            fs[s, 0, 0] += end
-            fs[s, 0, 1] += end * end
-            fs[s, 0, 2] += end * fm
-            # Every patient at full intensity: the dose-intensity sum is the number enrolled.
-            fs[s, 1, 0] += fm
-            fs[s, 1, 1] += fm * fm
-            fs[s, 1, 2] += fm * fm
-            fs[s, 2, 0] += dose
-            fs[s, 2, 1] += dose * dose
-            fs[s, 2, 2] += dose * fm
-            dur[s, _time_bin(end, inv_width, n_tb)] += 1
-            rdi[s, n_rb - 1] += m
-            prom = 1.0 if cat_s == C_PROMISING_FINAL else 0.0
-            if s > 0:
-                pair[s - 1, 0] += p_prom * prom
-                pair[s - 1, 1] += p_n * fm
-                pair[s - 1, 2] += p_end * end
-                pair[s - 1, 3] += p_tox * n_tox
-            p_prom, p_n, p_end, p_tox = prom, fm, end, float(n_tox)
+                end = t + clen  # every patient evaluable at the end of cycle 1
+                if x <= r1:
+                    cat_u, look, m = C_FUTILE_INTERIM, 1, n1
+                elif x >= e1:
+                    cat_u, look, m = C_PROMISING_INTERIM, 1, n1
+                else:
+                    if gen < n:
+                        _form(seed, gen, n, s, tox_thr, rate_inv, max_c, gap, ur, tc)
+                        gen = n
+                    t = end
+                    for i in range(n1, n):
+                        t = t + gap[i]
+                        times[i] = t
+                        x += ur[i] < th
+                    end = t + clen
+                    cat_u, look, m = (C_PROMISING_FINAL if x > r else C_NOT_PROMISING_FINAL), 2, n
+                n_tox = 0
+                dose = 0.0
+                ar = accr[u]
+                for i in range(m):
+                    tox = tc[i] <= max_c
+                    n_tox += tox
+                    dose += d0 * ((tc[i] if tox else max_c) * n_adm)
+                    ar[_time_bin(times[i], inv_width, n_tb)] += 1
+                cat[u, cat_u, look] += 1
+                # The count outcomes in schema order: enrolled, evaluable (all), responses, with toxicity, deaths.
+                cnt[u, 0, m] += 1
+                cnt[u, 1, m] += 1
+                cnt[u, 2, x] += 1
+                cnt[u, 3, n_tox] += 1
+                cnt[u, 4, 0] += 1
+                fm = float(m)
+                fs[u, 0, 0] += end
+                fs[u, 0, 1] += end * end
+                fs[u, 0, 2] += end * fm
+                # Every patient at full intensity: the dose-intensity sum is the number enrolled.
+                fs[u, 1, 0] += fm
+                fs[u, 1, 1] += fm * fm
+                fs[u, 1, 2] += fm * fm
+                fs[u, 2, 0] += dose
+                fs[u, 2, 1] += dose * dose
+                fs[u, 2, 2] += dose * fm
+                dur[u, _time_bin(end, inv_width, n_tb)] += 1
+                rdi[u, n_rb - 1] += m
+                yv[u, 0] = 1.0 if cat_u == C_PROMISING_FINAL or cat_u == C_PROMISING_INTERIM else 0.0
+                yv[u, 1] = fm
+                yv[u, 2] = end
+                yv[u, 3] = n_tox
+        for p in range(pairs.shape[0]):
+            a = pairs[p, 0]
+            b = pairs[p, 1]
+            for j in range(4):
+                pair[p, j] += yv[a, j] * yv[b, j]
 
 
 def specialised_run(config: Any, n_sim: int, seed: int | None = None, *, threads: int = 1) -> dict[str, np.ndarray]:
@@ -189,6 +200,7 @@ def specialised_run(config: Any, n_sim: int, seed: int | None = None, *, threads
     Chunks of :data:`CHUNK` replicates run on ``threads`` threads; their rows are added in chunk order.
     """
     from simtrial.engine.pack import max_enrolled, pack_designs, pack_model
+    from simtrial.engine.simulate import _pairs
 
     designs = config.resolved_designs()
     n_max = max(max_enrolled(config, d.table.n_max) for d in designs)
@@ -200,10 +212,12 @@ def specialised_run(config: Any, n_sim: int, seed: int | None = None, *, threads
     n_tb = int(model.ri[R_N_TIME_BINS])
     n_rb = int(model.ri[R_N_RDI_BINS])
     k_max = des.looks.shape[1]
-    shapes = {"cat": ((n_s, N_CATEGORIES, k_max + 1), np.int64), "cnt": ((n_s, len(COUNT_SLOTS), n_max + 1), np.int64),
-              "fs": ((n_s, len(FLOAT_SLOTS), 3), np.float64), "dur": ((n_s, n_tb + 1), np.int64),
-              "accr": ((n_s, n_tb + 1), np.int64), "rdi": ((n_s, n_rb), np.int64),
-              "pair": ((max(n_s - 1, 1), 4), np.float64)}
+    pairs = _pairs(config, designs)
+    n_u = n_s * len(designs)
+    shapes = {"cat": ((n_u, N_CATEGORIES, k_max + 1), np.int64), "cnt": ((n_u, len(COUNT_SLOTS), n_max + 1), np.int64),
+              "fs": ((n_u, len(FLOAT_SLOTS), 3), np.float64), "dur": ((n_u, n_tb + 1), np.int64),
+              "accr": ((n_u, n_tb + 1), np.int64), "rdi": ((n_u, n_rb), np.int64),
+              "pair": ((max(pairs.shape[0], 1), 4), np.float64)}
     los = list(range(0, n_sim, CHUNK))
     thr = model.si[:, S_RESP_THR].copy()
     same_tox = np.array([s > 0 and np.array_equal(model.tox_thr[s, 0], model.tox_thr[s - 1, 0]) for s in range(n_s)],
@@ -211,14 +225,15 @@ def specialised_run(config: Any, n_sim: int, seed: int | None = None, *, threads
     cf = (float(model.rate_inv[0]), float(model.sf[0, S_CYCLE_LEN]), float(model.rf[R_INV_BIN_WIDTH]),
           float(model.sf[0, S_D0]))
     ci_ = (int(model.si[0, S_MAX_C]), int(model.si[0, S_N_ADM]), n_tb, n_rb)
-    bounds = (int(des.looks[0, 0]), int(des.fut[0, 0]), int(des.looks[0, 1]), int(des.fut[0, 1]))
+    bounds = np.stack([des.looks[:, 0], des.fut[:, 0], des.eff[:, 0], des.looks[:, 1], des.fut[:, 1]], axis=1)
 
     def chunk(lo: int) -> dict[str, np.ndarray]:
         # Each chunk has arrays of its own (no two threads write into one cache line).
         acc = {k: np.zeros(shp, dtype=dt) for k, (shp, dt) in shapes.items()}
-        scratch = [np.empty(n_max), np.empty(n_max, dtype=np.int64), np.empty(n_max, dtype=np.int64), np.empty(n_max)]
-        _block(key, lo, min(lo + CHUNK, n_sim), thr, same_tox, model.tox_thr, cf, ci_, bounds, acc["cat"], acc["cnt"],
-               acc["fs"], acc["dur"], acc["accr"], acc["rdi"], acc["pair"], *scratch)
+        scratch = (np.empty(n_max), np.empty(n_max, dtype=np.int64), np.empty(n_max, dtype=np.int64), np.empty(n_max),
+                   np.empty((n_u, 4)))
+        _block(key, lo, min(lo + CHUNK, n_sim), thr, same_tox, model.tox_thr, cf, ci_, bounds, pairs,
+               tuple(acc[k] for k in ACC_KEYS), scratch)
         return acc
 
     if threads <= 1:

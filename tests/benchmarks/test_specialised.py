@@ -55,6 +55,22 @@ def test_three_scenarios_and_another_simon_design():
         assert np.array_equal(got[k], want[k]), k
 
 
+def test_three_designs_on_one_cohort():
+    """Simon's optimal and minimax designs and Mander & Thompson's (a stage-1 efficacy stop), paired."""
+    sys.path.insert(0, str(ROOT / "benchmarks"))
+    from bench_engine import three_designs
+
+    cfg = three_designs(load_config(ROOT / "benchmarks" / "reference.yaml"))
+    want = _engine_totals(cfg, 9000, 5)
+    got = specialised_run(cfg, 9000, 5, threads=2)
+    assert want["cat"].shape[0] == 6 and want["pair"].shape[0] == 9
+    for k in want:
+        assert np.array_equal(got[k], want[k]), k
+    # The efficacy stop was taken: promising at look 1 in Mander & Thompson's design only.
+    from simtrial.engine.outcomes import C_PROMISING_INTERIM
+    assert want["cat"][[1, 4], C_PROMISING_INTERIM, 1].sum() == 0 < want["cat"][[2, 5], C_PROMISING_INTERIM, 1].sum()
+
+
 def test_other_models_are_refused():
     with pytest.raises(ValueError, match="no survival"):
         specialised_run(load_config(ROOT / "configs" / "len_dex.yaml"), 10, 1)
