@@ -73,7 +73,7 @@ def general_path(config):
     from simtrial.engine.simulate import _pairs, _run
 
     designs = config.resolved_designs()
-    model = pack_model(config, max(max_enrolled(config, d.table.n_max) for d in designs))
+    model = pack_model(config, max(max_enrolled(config, d.table.n_max) for d in designs), designs)
     walk = model._replace(si=model.si.copy())
     walk.si[:, S_ONE_LEVEL] = 0
     des = pack_designs(config, designs)

@@ -90,7 +90,7 @@ def profile(path: Path, n: int, repeats: int) -> list[object]:
     cfg = load_config(path)
     designs = cfg.resolved_designs()
     n_max = max(max_enrolled(cfg, d.table.n_max) for d in designs)
-    model, des = pack_model(cfg, n_max), pack_designs(cfg, designs)
+    model, des = pack_model(cfg, n_max, designs), pack_designs(cfg, designs)
     key = run_key(cfg.simulation.seed)
     pairs = _pairs(cfg, designs)
     tot, _ = _run(model, des, key, n, False, None, pairs, 1)

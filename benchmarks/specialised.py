@@ -30,10 +30,14 @@ from typing import Any
 import numpy as np
 from numba import njit
 
-from simtrial.engine._driver import NEVER_BOUND, R_CAP, R_INV_BIN_WIDTH, R_N_RDI_BINS, R_N_TIME_BINS, _time_bin
+from simtrial.engine._driver import NEVER_BOUND, _time_bin
 from simtrial.engine._patients import (
     BIG_CYCLES,
     MODE_DRAW,
+    R_CAP,
+    R_INV_BIN_WIDTH,
+    R_N_RDI_BINS,
+    R_N_TIME_BINS,
     S_ASSESS,
     S_CYCLE_LEN,
     S_D0,
@@ -204,7 +208,7 @@ def specialised_run(config: Any, n_sim: int, seed: int | None = None, *, threads
 
     designs = config.resolved_designs()
     n_max = max(max_enrolled(config, d.table.n_max) for d in designs)
-    model = pack_model(config, n_max)
+    model = pack_model(config, n_max, designs)
     des = pack_designs(config, designs)
     check_class(model, des)
     key = run_key(config.simulation.seed if seed is None else seed)

@@ -43,6 +43,11 @@ from simtrial.engine._patients import (
     P_KNOWN,
     P_RDI,
     P_WKNOWN,
+    R_CAP,
+    R_INV_BIN_WIDTH,
+    R_N_RDI_BINS,
+    R_N_TIME_BINS,
+    R_RDI_EACH,
     S_REPLACE,
     ensure,
 )
@@ -69,13 +74,6 @@ Designs = namedtuple("Designs", ["looks", "fut", "eff", "tox", "n_looks", "pause
                                  "monitored"])
 NEVER_BOUND = np.iinfo(np.int64).max // 4
 
-# Run-level floats (Model.rf) and integers (Model.ri).
-R_CAP, R_INV_BIN_WIDTH = range(2)
-NRF = 2
-# R_RDI_EACH: 1 when dose intensity can fall below 1 (dose reductions), so each patient is binned by
-# it; 0 when every patient is at full intensity, counted per trial (see run_block).
-R_N_TIME_BINS, R_N_RDI_BINS, R_N_SURV_REPS, R_RDI_EACH = range(4)
-NRI = 4
 
 _CATEGORY = SLOT["category"]
 _LOOK = SLOT["look"]

@@ -19,21 +19,18 @@ from collections import namedtuple
 import numpy as np
 from numba import njit
 
-from simtrial.engine._driver import (
-    R_INV_BIN_WIDTH,
-    R_N_RDI_BINS,
-    R_N_SURV_REPS,
-    R_N_TIME_BINS,
-    R_RDI_EACH,
-    _time_bin,
-    drive,
-)
+from simtrial.engine._driver import _time_bin, drive
 from simtrial.engine._patients import (
     F_EVAL,
     F_RESP,
     F_RESPONDER,
     NPF,
     P_DEATH,
+    R_INV_BIN_WIDTH,
+    R_N_RDI_BINS,
+    R_N_SURV_REPS,
+    R_N_TIME_BINS,
+    R_RDI_EACH,
     Cohort,
     ensure,
     start_scenario,

@@ -84,6 +84,16 @@ NSF = 7
  S_ONE_LEVEL, S_RESP_THR, S_REPLACE, S_SHARES_PREV) = range(13)
 NSI = 13
 
+# Run-level floats (Model.rf) and integers (Model.ri).
+R_CAP, R_INV_BIN_WIDTH = range(2)
+NRF = 2
+# R_RDI_EACH: 1 when dose intensity can fall below 1 (dose reductions), so each patient is binned by
+# it; 0 when every patient is at full intensity, counted per trial (see run_block). R_MONITOR: 1 when a
+# design of the run has a toxicity rule, which reads each patient's monitoring window; R_JOINT: 1 when
+# one has toxicity bounds, which count the toxicities by the response assessment (see pack_model).
+R_N_TIME_BINS, R_N_RDI_BINS, R_N_SURV_REPS, R_RDI_EACH, R_MONITOR, R_JOINT = range(6)
+NRI = 6
+
 # Per-patient values (Cohort.pf columns): offsets in days from enrolment, and amounts; P_URESP is the
 # response draw's top 53 bits (exact as a double), kept so that a scenario sharing the patients
 # decides their response again without drawing it again.
@@ -215,7 +225,7 @@ def _first_event(x, thr, s, row, max_c):
 #: reloaded after every store into the cohort).
 PatientConsts = namedtuple("PatientConsts", ["clen", "max_c", "assess_c", "window", "n_adm", "d0", "resp_thr",
                                              "tox_mode0", "has_surv", "scale_r", "scale_nr", "inv_k", "wd_mode",
-                                             "one_level", "replace"])
+                                             "one_level", "replace", "monitor", "joint"])
 
 
 @njit(cache=True, inline="always")
@@ -226,7 +236,8 @@ def patient_consts(model, s):
     return PatientConsts(sf[s, S_CYCLE_LEN], si[s, S_MAX_C], si[s, S_ASSESS], si[s, S_WINDOW], si[s, S_N_ADM],
                          sf[s, S_D0], si[s, S_RESP_THR], model.tox_mode[s, 0], si[s, S_HAS_SURV] == 1,
                          sf[s, S_OS_SCALE_R], sf[s, S_OS_SCALE_NR], sf[s, S_OS_INV_SHAPE], si[s, S_WD_MODE],
-                         si[s, S_ONE_LEVEL] == 1, si[s, S_REPLACE] == 1)
+                         si[s, S_ONE_LEVEL] == 1, si[s, S_REPLACE] == 1, model.ri[R_MONITOR] == 1,
+                         model.ri[R_JOINT] == 1)
 
 
 @njit(cache=True, inline="always")
@@ -241,6 +252,9 @@ def course(seed, k, s, model, c):
         patient's evaluability and monitoring-window outcome are known and of
         death (``inf`` without a survival model), the relative dose
         intensity, the dose delivered, and the top 53 bits of the response draw.
+        A one-step course leaves the monitoring window (``wknown``,
+        :data:`F_WTOX`) and :data:`F_JTOX` at 0 unless a design of the run
+        reads them (``c.monitor``, ``c.joint``).
     """
     max_c = c.max_c
     u_resp = u53_of(draw(seed, k, V_RESPONSE))
@@ -268,12 +282,18 @@ def course(seed, k, s, model, c):
         end = c_end * c.clen
         evaluable = (assess_c <= c_end) & (assess_c != withdraw)
         known = assess_c * c.clen if evaluable else end
-        wtox = tox & (tox_at <= c.window)
-        wknown = end if (wtox or c.window > c_end) else c.window * c.clen
         delivered = c.d0 * (c_end * c.n_adm)
-        # The first toxicity is at the starting dose: counted for a joint design if by the assessment.
-        flags = (evaluable * F_EVAL | (evaluable & responder) * F_RESP | tox * F_TOX | wtox * F_WTOX
-                 | (evaluable & (tox_at <= assess_c)) * F_JTOX | responder * F_RESPONDER)
+        flags = evaluable * F_EVAL | (evaluable & responder) * F_RESP | tox * F_TOX | responder * F_RESPONDER
+        # The monitoring window and the joint count are formed only for a run whose designs read them
+        # (R_MONITOR, R_JOINT): about 4% of the reference model's run otherwise.
+        wknown = 0.0
+        if c.monitor:
+            wtox = tox & (tox_at <= c.window)
+            wknown = end if (wtox or c.window > c_end) else c.window * c.clen
+            flags |= wtox * F_WTOX
+        if c.joint:
+            # The first toxicity is at the starting dose: counted if by the assessment.
+            flags |= (evaluable & (tox_at <= assess_c)) * F_JTOX
         return flags, known, wknown, death, 1.0, delivered, u_resp
 
     flags, known, wknown, death, rdi, delivered = _course_walk(seed, k, s, model, responder, tox_at, death, withdraw,

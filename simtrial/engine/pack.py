@@ -15,14 +15,23 @@ from typing import Any
 
 import numpy as np
 
-from simtrial.engine._driver import NEVER_BOUND, NRF, NRI, R_CAP, R_INV_BIN_WIDTH, R_N_RDI_BINS, R_N_SURV_REPS
-from simtrial.engine._driver import R_N_TIME_BINS, R_RDI_EACH, Designs
+from simtrial.engine._driver import NEVER_BOUND, Designs
 from simtrial.engine._patients import (
     BIG_CYCLES,
     EV_THR,
     MODE_DRAW,
+    NRF,
+    NRI,
     NSF,
     NSI,
+    R_CAP,
+    R_INV_BIN_WIDTH,
+    R_JOINT,
+    R_MONITOR,
+    R_N_RDI_BINS,
+    R_N_SURV_REPS,
+    R_N_TIME_BINS,
+    R_RDI_EACH,
     S_ASSESS,
     S_CYCLE_LEN,
     S_D0,
@@ -141,7 +150,7 @@ def _sharing(s: int, sf, si, tox_thr, tox_mode, wd_thr) -> int:
     return SHARE_REFORM if by_response else SHARE_RESPONSE
 
 
-def pack_model(config: Any, n_patients: int) -> Model:
+def pack_model(config: Any, n_patients: int, designs: Sequence[Any]) -> Model:
     """Pack the patient model of every scenario of ``config``.
 
     Parameters
@@ -149,6 +158,11 @@ def pack_model(config: Any, n_patients: int) -> Model:
     config : TrialConfig
     n_patients : int
         Most patients any design enrols (sizes the time histograms).
+    designs : sequence of ResolvedDesign
+        The designs the model runs with (``pack_designs`` of the same). A
+        patient's monitoring-window outcome is formed only when one of them
+        has a toxicity rule, and the toxicities by the response assessment
+        only when one has toxicity bounds: nothing else reads them.
 
     Returns
     -------
@@ -241,6 +255,8 @@ def pack_model(config: Any, n_patients: int) -> Model:
     ri[R_N_SURV_REPS] = SURVIVAL_SAMPLE_REPLICATES
     # One step of treatment (no hold, no lower level) delivers the planned dose exactly: intensity 1.
     ri[R_RDI_EACH] = 0 if one_level else 1
+    ri[R_MONITOR] = 1 if any(d.monitor is not None for d in designs) else 0
+    ri[R_JOINT] = 1 if any(t is not None for d in designs for t in (d.table.toxicity or ())) else 0
     return Model(sf, si, tox_thr, tox_mode, wd_thr, ladder, admin_cum, np.array(ends, dtype=np.float64), rate_val,
                  rate_inv, rf, ri)
 

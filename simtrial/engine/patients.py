@@ -69,7 +69,7 @@ def effective_response_rates(config: Any, *, n_patients: int = 400_000, seed: in
 
     per = 100
     n_rep = max(2, -(-int(n_patients) // per))
-    model = pack_model(config, per)
+    model = pack_model(config, per, ())  # no design: only response and evaluability are counted
     out = np.zeros((len(config.scenarios), n_rep, 3), dtype=np.int64)
     count_patients(run_key(config.simulation.seed if seed is None else seed), n_rep, per, model, out)
     replace = config.evaluability.replace_non_evaluable

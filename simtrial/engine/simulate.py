@@ -91,7 +91,7 @@ def simulate(
     import numba
 
     from simtrial import __version__
-    from simtrial.engine._driver import R_INV_BIN_WIDTH
+    from simtrial.engine._patients import R_INV_BIN_WIDTH
     from simtrial.engine._rng import run_key
     from simtrial.engine.pack import max_enrolled, pack_designs, pack_model
 
@@ -110,7 +110,7 @@ def simulate(
 
     designs = config.resolved_designs()
     n_max = max(max_enrolled(config, d.table.n_max) for d in designs)
-    model = pack_model(config, n_max)
+    model = pack_model(config, n_max, designs)
     des = pack_designs(config, designs)
     t0 = time.perf_counter()
     tot, out = _run(model, des, run_key(seed), n_sim, replicates, progress, _pairs(config, designs), n_threads)

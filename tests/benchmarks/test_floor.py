@@ -36,7 +36,7 @@ def test_floor_xors_the_documented_draws(seed):
 def test_reference_patients_take_three_draws():
     """Reference model: per patient the arrival, the response and the first toxicity at the starting dose."""
     cfg = load_config(ROOT / "benchmarks" / "reference.yaml")
-    m = pack_model(cfg, 60)
+    m = pack_model(cfg, 60, cfg.resolved_designs())
     assert (m.tox_mode[:, 0] == MODE_DRAW).all()  # toxicity drawn at the starting dose
     assert (m.si[:, S_HAS_SURV] == 0).all()  # no survival draw
     assert (m.si[:, S_WD_MODE] != MODE_DRAW).all()  # no withdrawal draw

@@ -26,7 +26,7 @@ from simtrial.model import load_config, parse_config  # noqa: E402
 
 def _engine_totals(cfg, n, seed):
     designs = cfg.resolved_designs()
-    model = pack_model(cfg, max(max_enrolled(cfg, d.table.n_max) for d in designs))
+    model = pack_model(cfg, max(max_enrolled(cfg, d.table.n_max) for d in designs), designs)
     tot, _ = _run(model, pack_designs(cfg, designs), run_key(seed), n, False, None, _pairs(cfg, designs), 1)
     return tot
 

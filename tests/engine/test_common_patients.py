@@ -133,7 +133,8 @@ def test_scenario_records_do_not_depend_on_the_other_scenarios(seed, which):
         return {name: g.drop(columns="scenario").reset_index(drop=True) for name, g in reps.groupby("scenario")}
 
     together = records([0, 1, 2])
-    sharing = pack_model(parse_config(_raw(path, scenarios=scenarios)), 60).si[:, S_SHARES_PREV].tolist()
+    cfg = parse_config(_raw(path, scenarios=scenarios))
+    sharing = pack_model(cfg, 60, cfg.resolved_designs()).si[:, S_SHARES_PREV].tolist()
     mode = SHARE_RESPONSE if which == "reference" else SHARE_REFORM
     assert sharing == [SHARE_NONE, mode, mode]
     for order in ([1], [2, 1], [0, 2, 1]):

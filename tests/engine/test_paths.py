@@ -14,7 +14,7 @@ import numpy as np
 import pytest
 
 from pysim import PySim
-from simtrial.engine._patients import S_ONE_LEVEL
+from simtrial.engine._patients import R_JOINT, R_MONITOR, S_ONE_LEVEL
 from simtrial.engine._rng import run_key
 from simtrial.engine.pack import N_RDI_BINS, N_TIME_BINS, SURVIVAL_SAMPLE_REPLICATES, max_enrolled, pack_designs
 from simtrial.engine.pack import pack_model
@@ -28,20 +28,43 @@ N = 3000
 def _packed(cfg):
     designs = cfg.resolved_designs()
     n_max = max(max_enrolled(cfg, d.table.n_max) for d in designs)
-    return designs, pack_model(cfg, n_max), pack_designs(cfg, designs)
+    return designs, pack_model(cfg, n_max, designs), pack_designs(cfg, designs)
+
+
+# A toxicity rule on the reference model (the monitoring window read), and a joint design (the
+# toxicities by the response assessment read): the closed-form course forms those only for such runs.
+_TOX_STOP = {"threshold": 0.3, "posterior_bound": 0.8, "every": 4, "prior": [1, 1], "window_cycles": 2}
+_SIMON = {"r1": 1, "n1": 10, "r": 5, "n": 29, "pause_after_stage1": True}
+_REFERENCE_VARIANTS = {
+    "monitored": {"design": {**_SIMON, "toxicity_stop": _TOX_STOP}},
+    "joint": {"design": {"family": "bryant-day", "p0": 0.1, "p1": 0.3, "q0": 0.3, "q1": 0.5, "alpha": 0.1,
+                         "beta": 0.2, "pause_after_stage1": True}},
+    "one_monitored_of_two": {"design": None, "designs": [{"name": "plain", **_SIMON},
+                                                         {"name": "ruled", **_SIMON, "toxicity_stop": _TOX_STOP}]},
+}
 
 
 def _config(path):
     from simtrial.model import parse_config
 
-    return parse_config(NO_REPLACEMENT) if path == "no_replacement" else load_config(path)
+    if path == "no_replacement":
+        return parse_config(NO_REPLACEMENT)
+    if path in _REFERENCE_VARIANTS:
+        raw = load_config("benchmarks/reference.yaml").to_dict()
+        raw.update(_REFERENCE_VARIANTS[path])
+        return parse_config({k: v for k, v in raw.items() if v is not None})
+    return load_config(path)
 
 
-@pytest.mark.parametrize("path", ["benchmarks/reference.yaml", "configs/binomial.yaml", "no_replacement"])
+@pytest.mark.parametrize("path", ["benchmarks/reference.yaml", "configs/binomial.yaml", "no_replacement",
+                                  *_REFERENCE_VARIANTS])
 def test_closed_form_course_equals_level_walk(path, seed):
     cfg = _config(path)
     designs, model, des = _packed(cfg)
     assert (model.si[:, S_ONE_LEVEL] == 1).all()
+    # The run-level switches say what the designs read (the walk forms everything regardless).
+    assert model.ri[R_MONITOR] == (path in ("monitored", "one_monitored_of_two"))
+    assert model.ri[R_JOINT] == (path == "joint")
     walk = model._replace(si=model.si.copy())
     walk.si[:, S_ONE_LEVEL] = 0
     key = run_key(seed)
