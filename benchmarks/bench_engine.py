@@ -69,11 +69,11 @@ def general_path(config):
     """``run(n, threads)`` of the reference model forced through the level-by-level course walk."""
     from simtrial.engine._patients import S_ONE_LEVEL
     from simtrial.engine._rng import run_key
-    from simtrial.engine.pack import max_enrolled, pack_designs, pack_model
+    from simtrial.engine.pack import most_enrolled, pack_designs, pack_model
     from simtrial.engine.simulate import _pairs, _run
 
     designs = config.resolved_designs()
-    model = pack_model(config, max(max_enrolled(config, d.table.n_max) for d in designs), designs)
+    model = pack_model(config, most_enrolled(config, designs), designs)
     walk = model._replace(si=model.si.copy())
     walk.si[:, S_ONE_LEVEL] = 0
     des = pack_designs(config, designs)

@@ -83,13 +83,13 @@ def _cpu(fns, repeats: int) -> list[float]:
 def profile(path: Path, n: int, repeats: int) -> list[object]:
     from simtrial.engine._rng import run_key
     from simtrial.engine._patients import make_cohort
-    from simtrial.engine.pack import max_enrolled, pack_designs, pack_model
+    from simtrial.engine.pack import most_enrolled, pack_designs, pack_model
     from simtrial.engine.simulate import _pairs, _run
     from simtrial.model import load_config
 
     cfg = load_config(path)
     designs = cfg.resolved_designs()
-    n_max = max(max_enrolled(cfg, d.table.n_max) for d in designs)
+    n_max = most_enrolled(cfg, designs)
     model, des = pack_model(cfg, n_max, designs), pack_designs(cfg, designs)
     key = run_key(cfg.simulation.seed)
     pairs = _pairs(cfg, designs)

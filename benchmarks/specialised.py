@@ -98,12 +98,18 @@ def check_class(model, des) -> None:
 
 
 @njit(cache=True, inline="always")
+def _tox_cycle(seed, k, s, tox_thr, max_c):
+    """Patient ``k``'s cycle of the first toxicity at the starting dose in scenario ``s``."""
+    return _first_event(draw(seed, k, V_TOX0), tox_thr, s, 0, max_c)
+
+
+@njit(cache=True, inline="always")
 def _form(seed, k0, k1, s, tox_thr, rate_inv, max_c, gap, ur, tc):
     """Patients ``k0 .. k1 - 1``: arrival gap (days), response draw (top 53 bits), cycle of the first toxicity."""
     for k in range(k0, k1):
         gap[k] = exponential_from(draw(seed, k, V_ARRIVAL)) * rate_inv
         ur[k] = u53_of(draw(seed, k, V_RESPONSE))
-        tc[k] = _first_event(draw(seed, k, V_TOX0), tox_thr, s, 0, max_c)
+        tc[k] = _tox_cycle(seed, k, s, tox_thr, max_c)
 
 
 @njit(cache=True, nogil=True, _nrt=False)
@@ -129,7 +135,7 @@ def _block(key, lo, hi, thr, same_tox, tox_thr, cf, ci_, bounds, pairs, acc, scr
             if not same_tox[s]:
                 # Another toxicity rate: the patients' toxicity cycles again, from the same draws.
                 for k in range(gen):
-                    tc[k] = _first_event(draw(seed, k, V_TOX0), tox_thr, s, 0, max_c)
+                    tc[k] = _tox_cycle(seed, k, s, tox_thr, max_c)
             th = thr[s]
             for d in range(n_d):
                 u = s * n_d + d
@@ -203,11 +209,11 @@ def specialised_run(config: Any, n_sim: int, seed: int | None = None, *, threads
 
     Chunks of :data:`CHUNK` replicates run on ``threads`` threads; their rows are added in chunk order.
     """
-    from simtrial.engine.pack import max_enrolled, pack_designs, pack_model
+    from simtrial.engine.pack import most_enrolled, pack_designs, pack_model
     from simtrial.engine.simulate import _pairs
 
     designs = config.resolved_designs()
-    n_max = max(max_enrolled(config, d.table.n_max) for d in designs)
+    n_max = most_enrolled(config, designs)
     model = pack_model(config, n_max, designs)
     des = pack_designs(config, designs)
     check_class(model, des)

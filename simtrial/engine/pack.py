@@ -63,7 +63,7 @@ from simtrial.engine._rng import MAX_LEVELS
 from simtrial.model.units import DAYS_PER_MONTH
 
 __all__ = ["Model", "pack_model", "pack_designs", "N_TIME_BINS", "N_RDI_BINS", "SURVIVAL_SAMPLE_REPLICATES",
-           "max_enrolled", "time_horizon"]
+           "max_enrolled", "most_enrolled", "time_horizon"]
 
 #: The patient model of every scenario, for the kernels. ``sf`` float64[S, NSF]
 #: and ``si`` int64[S, NSI] (the ``S_*`` slots of :mod:`simtrial.engine._patients`);
@@ -93,6 +93,11 @@ def max_enrolled(config: Any, n: int) -> int:
     if ev.max_enrolled is not None:
         return int(max(ev.max_enrolled, n))
     return int(2 * n if ev.replace_non_evaluable else n)
+
+
+def most_enrolled(config: Any, designs: Sequence[Any]) -> int:
+    """Most patients any of ``designs`` may enrol: the cohort's size, and the ``n_patients`` of :func:`pack_model`."""
+    return max(max_enrolled(config, d.table.n_max) for d in designs)
 
 
 def time_horizon(config: Any, n_patients: int) -> float:

@@ -93,7 +93,7 @@ def simulate(
     from simtrial import __version__
     from simtrial.engine._patients import R_INV_BIN_WIDTH
     from simtrial.engine._rng import run_key
-    from simtrial.engine.pack import max_enrolled, pack_designs, pack_model
+    from simtrial.engine.pack import most_enrolled, pack_designs, pack_model
 
     sim = config.simulation
     n_sim = int(sim.n_sim if n_sim is None else n_sim)
@@ -109,7 +109,7 @@ def simulate(
     n_threads = max_threads if want is None else min(int(want), max_threads)
 
     designs = config.resolved_designs()
-    n_max = max(max_enrolled(config, d.table.n_max) for d in designs)
+    n_max = most_enrolled(config, designs)
     model = pack_model(config, n_max, designs)
     des = pack_designs(config, designs)
     t0 = time.perf_counter()

@@ -16,17 +16,19 @@ import pytest
 ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT / "benchmarks"))
 
+from bench_engine import three_designs  # noqa: E402
 from specialised import specialised_run  # noqa: E402
 
 from simtrial.engine._rng import run_key  # noqa: E402
-from simtrial.engine.pack import max_enrolled, pack_designs, pack_model  # noqa: E402
+from simtrial.engine.outcomes import C_PROMISING_INTERIM  # noqa: E402
+from simtrial.engine.pack import most_enrolled, pack_designs, pack_model  # noqa: E402
 from simtrial.engine.simulate import _pairs, _run  # noqa: E402
 from simtrial.model import load_config, parse_config  # noqa: E402
 
 
 def _engine_totals(cfg, n, seed):
     designs = cfg.resolved_designs()
-    model = pack_model(cfg, max(max_enrolled(cfg, d.table.n_max) for d in designs), designs)
+    model = pack_model(cfg, most_enrolled(cfg, designs), designs)
     tot, _ = _run(model, pack_designs(cfg, designs), run_key(seed), n, False, None, _pairs(cfg, designs), 1)
     return tot
 
@@ -57,9 +59,6 @@ def test_three_scenarios_and_another_simon_design():
 
 def test_three_designs_on_one_cohort():
     """Simon's optimal and minimax designs and Mander & Thompson's (a stage-1 efficacy stop), paired."""
-    sys.path.insert(0, str(ROOT / "benchmarks"))
-    from bench_engine import three_designs
-
     cfg = three_designs(load_config(ROOT / "benchmarks" / "reference.yaml"))
     want = _engine_totals(cfg, 9000, 5)
     got = specialised_run(cfg, 9000, 5, threads=2)
@@ -67,7 +66,6 @@ def test_three_designs_on_one_cohort():
     for k in want:
         assert np.array_equal(got[k], want[k]), k
     # The efficacy stop was taken: promising at look 1 in Mander & Thompson's design only.
-    from simtrial.engine.outcomes import C_PROMISING_INTERIM
     assert want["cat"][[1, 4], C_PROMISING_INTERIM, 1].sum() == 0 < want["cat"][[2, 5], C_PROMISING_INTERIM, 1].sum()
 
 

@@ -16,7 +16,7 @@ import pytest
 from pysim import PySim
 from simtrial.engine._patients import R_JOINT, R_MONITOR, S_ONE_LEVEL
 from simtrial.engine._rng import run_key
-from simtrial.engine.pack import N_RDI_BINS, N_TIME_BINS, SURVIVAL_SAMPLE_REPLICATES, max_enrolled, pack_designs
+from simtrial.engine.pack import N_RDI_BINS, N_TIME_BINS, SURVIVAL_SAMPLE_REPLICATES, most_enrolled, pack_designs
 from simtrial.engine.pack import pack_model
 from simtrial.engine.simulate import _pairs, _run
 from simtrial.model import load_config
@@ -27,7 +27,7 @@ N = 3000
 
 def _packed(cfg):
     designs = cfg.resolved_designs()
-    n_max = max(max_enrolled(cfg, d.table.n_max) for d in designs)
+    n_max = most_enrolled(cfg, designs)
     return designs, pack_model(cfg, n_max, designs), pack_designs(cfg, designs)
 
 
